@@ -1,0 +1,84 @@
+"""The contract between the runner and an agent: `Turn` in, `Decision` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from stratlens.games.views import DecisionView
+
+PromptProtocol = Literal["vanilla", "cot"]
+PROTOCOLS: tuple[PromptProtocol, ...] = ("vanilla", "cot")
+
+ParseStatus = Literal["ok", "unparseable", "illegal", "refused", "error"]
+PARSE_STATUSES: tuple[ParseStatus, ...] = ("ok", "unparseable", "illegal", "refused", "error")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One decision handed to an agent.
+
+    ``rules`` and ``observation`` are the prompt's text, rendered from the game (never from
+    OpenSpiel's debug strings); ``prompt`` is the full user message: rules, observation, the
+    legal actions and the answer format of ``protocol``. ``view`` carries the same facts as
+    numbers for agents that compute (the reference agents). ``seed`` is this decision's own
+    seed, derived by the runner from the run's seed: an agent that randomises uses
+    ``numpy.random.default_rng(turn.seed)`` and nothing else.
+    """
+
+    game_id: str
+    player: int
+    rules: str
+    observation: str
+    legal_actions: dict[int, str]
+    protocol: PromptProtocol
+    prompt: str
+    view: DecisionView
+    seed: int
+    episode_id: str = ""
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an agent did with a `Turn`.
+
+    ``action`` is a legal action id, or None: an output that does not name a legal action is
+    never mapped to one. ``parse_status`` says why (``unparseable``, ``illegal``, ``refused``,
+    ``error``); anything but ``ok`` counts as an execution failure. ``raw_output`` is the
+    answer as given, ``reasoning`` the reasoning kept apart from it.
+    """
+
+    action: int | None
+    parse_status: ParseStatus
+    raw_output: str = ""
+    reasoning: str = ""
+    attempts: int = 1
+    usage: Usage = field(default_factory=Usage)
+    latency_s: float = 0.0
+    logprobs: list[Any] | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.parse_status not in PARSE_STATUSES:
+            raise ValueError(f"unknown parse_status {self.parse_status!r}")
+        if (self.action is None) == (self.parse_status == "ok"):
+            raise ValueError("a decision has an action exactly when its parse_status is ok")
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """Anything that plays: a reference agent, an API model, a local checkpoint."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def act(self, turn: Turn) -> Decision: ...

@@ -1,0 +1,69 @@
+"""The game library: a catalog of `GameSpec` over real `pyspiel.Game` objects.
+
+Suites: ``jia2025`` (the 13 games of Jia et al. 2025 plus ``sw10``), ``classic`` (OpenSpiel's
+matrix games and textbook games that separate the reasoning styles), ``sequential``
+(ultimatum, trust, centipede) and ``repeated`` (iterated games, fixed or random horizon).
+
+This package imports nothing of stratlens but `stratlens.errors`.
+"""
+
+from stratlens.games import _catalog_matrix, _catalog_repeated, _catalog_sequential
+from stratlens.games._extract import (
+    bimatrix,
+    decision_view,
+    is_simultaneous,
+    joint_history,
+    matrix_view,
+    payoff_types,
+    shown_tables,
+    tree_of,
+)
+from stratlens.games._spec import (
+    FAMILIES,
+    KINDS,
+    GameSpec,
+    get_game,
+    iter_games,
+    list_games,
+    register,
+    suites,
+)
+from stratlens.games.views import (
+    CHANCE,
+    TERMINAL,
+    DecisionView,
+    MatrixView,
+    PayoffType,
+    RepeatedView,
+    TreeNode,
+    TreeView,
+)
+
+del _catalog_matrix, _catalog_repeated, _catalog_sequential
+
+__all__ = [
+    "CHANCE",
+    "FAMILIES",
+    "KINDS",
+    "TERMINAL",
+    "DecisionView",
+    "GameSpec",
+    "MatrixView",
+    "PayoffType",
+    "RepeatedView",
+    "TreeNode",
+    "TreeView",
+    "bimatrix",
+    "decision_view",
+    "get_game",
+    "is_simultaneous",
+    "iter_games",
+    "joint_history",
+    "list_games",
+    "matrix_view",
+    "payoff_types",
+    "register",
+    "shown_tables",
+    "suites",
+    "tree_of",
+]

@@ -1,0 +1,41 @@
+"""Suite ``repeated``: stage games of the classic suite played several rounds.
+
+The fixed-horizon games use OpenSpiel's ``repeated_game`` transform. Every repeated game
+declares ``params["stage"]`` (the id of its stage game in this catalog) and either
+``params["horizon"]`` (number of rounds) or ``params["continue_probability"]`` (random stop).
+"""
+
+from __future__ import annotations
+
+import pyspiel
+
+from stratlens.games._catalog_matrix import neutral_labels
+from stratlens.games._spec import GameSpec, register
+
+HORIZON = 10
+
+_FIXED_RULES = (
+    "The same two players play the game below for {n} rounds. In each round both choose at the "
+    "same time; after each round both see what the other chose. Points add up over the rounds."
+)
+
+for _id, _title, _stage, _name in (
+    ("iterated_prisoners_dilemma", "Iterated prisoner's dilemma", "prisoners_dilemma", "matrix_pd"),
+    ("iterated_stag_hunt", "Iterated stag hunt", "stag_hunt", "matrix_sh"),
+    ("iterated_chicken", "Iterated chicken", "chicken", "matrix_cd"),
+):
+    register(
+        GameSpec(
+            id=_id,
+            title=f"{_title}, {HORIZON} rounds",
+            family="repeated",
+            suites=("repeated",),
+            kind="repeated",
+            build=(lambda name=_name: pyspiel.load_game(
+                f"repeated_game(stage_game={name}(),num_repetitions={HORIZON})")),
+            rules=_FIXED_RULES.format(n=HORIZON),
+            action_labels=neutral_labels(2, 2),
+            source=f"OpenSpiel `repeated_game` over `{_name}`",
+            params={"stage": _stage, "horizon": HORIZON},
+        )
+    )

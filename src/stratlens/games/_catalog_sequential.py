@@ -1,0 +1,1 @@
+"""Suite ``sequential``: sequential games written as OpenSpiel Python games (filled in next)."""

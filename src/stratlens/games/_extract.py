@@ -1,0 +1,165 @@
+"""Numbers read off a `pyspiel.Game` or `pyspiel.State`: payoff tables, trees and views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyspiel
+
+from stratlens.games._spec import GameSpec, get_game
+from stratlens.games.views import (
+    CHANCE,
+    TERMINAL,
+    DecisionView,
+    MatrixView,
+    PayoffType,
+    RepeatedView,
+    Table,
+    TreeNode,
+    TreeView,
+)
+
+
+def _table(arr: np.ndarray) -> Table:
+    return tuple(tuple(float(v) for v in row) for row in arr)
+
+
+def bimatrix(spec: GameSpec) -> tuple[np.ndarray, np.ndarray] | None:
+    """Player 1's and player 2's payoff tables (rows = player 1's actions) of a one-shot game.
+
+    For a Bayesian game these are the expectations under the prior; for the signaling game the
+    true tables. A repeated game gives its stage game's tables; a sequential game gives None
+    (its structure is read from the tree).
+    """
+    game = spec.game()
+    if spec.kind == "matrix":
+        return (
+            np.asarray(game.row_utilities(), dtype=float),
+            np.asarray(game.col_utilities(), dtype=float),
+        )
+    if spec.kind in ("bayesian", "signaling"):
+        types = game.payoff_types()
+        a = sum(p * t1 for p, t1, _ in types)
+        b = sum(p * t2 for p, _, t2 in types)
+        return np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if spec.kind == "repeated":
+        return bimatrix(get_game(spec.params["stage"]))
+    return None
+
+
+def payoff_types(spec: GameSpec) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Each payoff type with its prior probability (one type for a plain matrix game)."""
+    if spec.kind in ("bayesian", "signaling"):
+        return list(spec.game().payoff_types())
+    pair = bimatrix(spec)
+    if pair is None:
+        raise ValueError(f"game {spec.id} is sequential: it has no payoff table")
+    return [(1.0, pair[0], pair[1])]
+
+
+def shown_tables(spec: GameSpec, player: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The tables ``player`` is shown in place of the true ones (signaling receiver), or None."""
+    if spec.kind != "signaling":
+        return None
+    shown: tuple[np.ndarray, np.ndarray] | None = spec.game().shown_tables(player)
+    return shown
+
+
+def _oriented(a: np.ndarray, b: np.ndarray, player: int) -> tuple[np.ndarray, np.ndarray]:
+    """(own, other) tables with rows = ``player``'s actions."""
+    return (a, b) if player == 0 else (b.T, a.T)
+
+
+def matrix_view(spec: GameSpec, player: int) -> MatrixView:
+    """The one-shot decision of ``player`` as it sees it."""
+    shown = shown_tables(spec, player)
+    types = payoff_types(spec)
+    if shown is not None:  # the receiver believes the shown table is what counts for both
+        types = [(1.0, shown[0], shown[1])]
+    own = sum(p * _oriented(a, b, player)[0] for p, a, b in types)
+    truth_a, truth_b = bimatrix(spec) or (None, None)
+    assert truth_a is not None and truth_b is not None
+    # The other player acts on what *it* is shown: in the signaling game the sender knows the
+    # receiver sees the shown table.
+    other_shown = shown_tables(spec, 1 - player)
+    if other_shown is not None:
+        other = _oriented(other_shown[0], other_shown[1], player)[1]
+    else:
+        other = sum(p * _oriented(a, b, player)[1] for p, a, b in types)
+    own_arr, other_arr = np.asarray(own, dtype=float), np.asarray(other, dtype=float)
+    n_own, n_other = own_arr.shape
+    return MatrixView(
+        own=_table(own_arr),
+        other=_table(other_arr),
+        own_actions=tuple(range(n_own)),
+        other_actions=tuple(range(n_other)),
+        types=tuple(
+            PayoffType(p, _table(_oriented(a, b, player)[0]), _table(_oriented(a, b, player)[1]))
+            for p, a, b in types
+        )
+        if len(types) > 1
+        else (),
+    )
+
+
+def tree_of(state: Any) -> TreeNode:
+    """The whole game tree below ``state`` (sequential games of perfect information only)."""
+    if state.is_terminal():
+        r = state.returns()
+        return TreeNode(TERMINAL, payoffs=(float(r[0]), float(r[1])))
+    if state.is_chance_node():
+        children = []
+        for action, prob in state.chance_outcomes():
+            child = state.child(action)
+            children.append(
+                (int(action), state.action_to_string(CHANCE, action), float(prob), tree_of(child))
+            )
+        return TreeNode(CHANCE, tuple(children))
+    player = state.current_player()
+    if player < 0:
+        raise ValueError("tree_of needs a turn-based game")
+    return TreeNode(
+        player,
+        tuple(
+            (int(a), state.action_to_string(player, a), None, tree_of(state.child(a)))
+            for a in state.legal_actions(player)
+        ),
+    )
+
+
+def joint_history(state: Any) -> list[tuple[int, int]]:
+    """Past rounds of a repeated simultaneous game as (player 1's, player 2's) action pairs."""
+    moves = [(h.player, h.action) for h in state.full_history() if h.player >= 0]
+    return [(moves[i][1], moves[i + 1][1]) for i in range(0, len(moves) - 1, 2)]
+
+
+def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
+    """The structured view of ``player``'s decision at ``state``."""
+    if spec.kind in ("matrix", "bayesian", "signaling"):
+        return matrix_view(spec, player)
+    if spec.kind == "tree":
+        return TreeView(root=tree_of(state), player=player)
+    if spec.kind == "repeated":
+        stage = matrix_view(get_game(spec.params["stage"]), player)
+        past = joint_history(state)
+        own_hist = tuple((h[player], h[1 - player]) for h in past)
+        a, b = bimatrix(spec) or (np.zeros((1, 1)), np.zeros((1, 1)))
+        so_far = [0.0, 0.0]
+        for r, c in past:
+            so_far[0] += float(a[r, c])
+            so_far[1] += float(b[r, c])
+        mine = (so_far[player], so_far[1 - player])
+        return RepeatedView(
+            stage=stage,
+            history=own_hist,
+            round=len(past),
+            horizon=spec.params.get("horizon"),
+            continue_probability=spec.params.get("continue_probability"),
+            payoffs_so_far=mine,
+        )
+    raise ValueError(f"game {spec.id}: no view for kind {spec.kind}")
+
+
+def is_simultaneous(spec: GameSpec) -> bool:
+    return bool(spec.game().get_type().dynamics == pyspiel.GameType.Dynamics.SIMULTANEOUS)
