@@ -1,0 +1,40 @@
+"""Agents: anything that turns a `Turn` into a `Decision`.
+
+Model strings pick the agent: ``baseline/<style>`` for the reference agents; further prefixes
+are registered by their modules with `agent_factory`.
+"""
+
+from stratlens.agents import baseline
+from stratlens.agents._protocol import (
+    PARSE_STATUSES,
+    PROTOCOLS,
+    Agent,
+    Decision,
+    ParseStatus,
+    PromptProtocol,
+    Turn,
+    Usage,
+)
+from stratlens.agents._registry import (
+    agent_factory,
+    make_agent,
+    parse_model_args,
+    registered_prefixes,
+)
+
+del baseline
+
+__all__ = [
+    "PARSE_STATUSES",
+    "PROTOCOLS",
+    "Agent",
+    "Decision",
+    "ParseStatus",
+    "PromptProtocol",
+    "Turn",
+    "Usage",
+    "agent_factory",
+    "make_agent",
+    "parse_model_args",
+    "registered_prefixes",
+]

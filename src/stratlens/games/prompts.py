@@ -1,0 +1,214 @@
+"""Prompt text rendered from a game and a state, for one player and one protocol.
+
+The text is written for people and models from the game's numbers (never from OpenSpiel's
+``observation_string``). Player names and action labels are neutral: "Player 1", "row 0",
+"offer 3". Two protocols: ``vanilla`` asks for the answer only, ``cot`` asks for reasoning
+first and the answer on the last line. Both ask for the same final line, ``Final answer: <option>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from stratlens.games._extract import bimatrix, joint_history, payoff_types, shown_tables, tree_of
+from stratlens.games._spec import GameSpec, get_game
+from stratlens.games.views import TreeNode
+
+PREAMBLE = (
+    "You are taking part in a game with one other player. Your goal is to get as many points "
+    "as you can for yourself."
+)
+
+ANSWER_FORMAT = {
+    "vanilla": (
+        "Answer with your choice only, no explanation, as one line in exactly this form:\n"
+        "Final answer: <option>"
+    ),
+    "cot": (
+        "Think about the possible outcomes with a view to getting as many points as you can, "
+        "and explain your reasoning step by step. Then end with one line in exactly this form:\n"
+        "Final answer: <option>"
+    ),
+}
+
+ONE_SHOT_RULES = (
+    "Both players choose at the same time, without seeing the other's choice. The game is "
+    "played once, and the points of the chosen cell are what each player gets."
+)
+
+MAX_LISTED_OUTCOMES = 40
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    rules: str
+    observation: str
+    legal_actions: dict[int, str]
+    prompt: str
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _player(p: int) -> str:
+    return f"Player {p + 1}"
+
+
+def _role_line(spec: GameSpec, player: int) -> str:
+    if spec.kind == "tree":
+        return f"You are {_player(player)}."
+    what = "a row" if player == 0 else "a column"
+    return (
+        f"You are {_player(player)}: you choose {what}, and the other player chooses "
+        f"{'a column' if player == 0 else 'a row'}."
+    )
+
+
+def table_text(a: np.ndarray, b: np.ndarray, labels: tuple[tuple[str, ...], ...]) -> str:
+    """A payoff table in Markdown, each cell once as (Player 1's points, Player 2's points)."""
+    rows, cols = labels[0][: a.shape[0]], labels[1][: a.shape[1]]
+    lines = ["| | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for i, r in enumerate(rows):
+        cells = " | ".join(f"({_num(a[i, j])}, {_num(b[i, j])})" for j in range(len(cols)))
+        lines.append(f"| {r} | {cells} |")
+    return "\n".join(lines)
+
+
+_CELL_NOTE = "Each cell shows (Player 1's points, Player 2's points)."
+
+
+def _matrix_observation(spec: GameSpec, player: int) -> str:
+    labels = spec.action_labels
+    if spec.kind == "bayesian":
+        parts = [_CELL_NOTE]
+        for k, (p, a, b) in enumerate(payoff_types(spec)):
+            name = chr(ord("A") + k)
+            parts.append(f"Table {name} (drawn with probability {_num(100 * p)}%):")
+            parts.append(table_text(a, b, labels))
+        return "\n\n".join(parts)
+    if spec.kind == "signaling":
+        true_a, true_b = payoff_types(spec)[0][1:]
+        shown = shown_tables(spec, 1 - player) or shown_tables(spec, player)
+        assert shown is not None
+        if shown_tables(spec, player) is not None:
+            return "\n\n".join(
+                [_CELL_NOTE, "The table you are shown (it is not the true table):",
+                 table_text(shown[0], shown[1], labels)]
+            )
+        return "\n\n".join(
+            [_CELL_NOTE, "The true table:", table_text(true_a, true_b, labels),
+             "The table Player 2 is shown instead:", table_text(shown[0], shown[1], labels)]
+        )
+    pair = bimatrix(spec)
+    assert pair is not None
+    return _CELL_NOTE + "\n\n" + table_text(pair[0], pair[1], labels)
+
+
+def _moves_so_far(state: Any, spec: GameSpec) -> list[str]:
+    out = []
+    for h in state.full_history():
+        if h.player < 0:
+            continue
+        out.append(f"{_player(h.player)} chose {spec.action_labels[h.player][h.action]}.")
+    return out
+
+
+def _two_stage_table(root: TreeNode) -> tuple[list[str], list[str], np.ndarray, np.ndarray] | None:
+    """A first mover's choice followed by a reply with the same options after every choice."""
+    first = root.children
+    if not first or any(c[3].is_terminal or c[3].player == root.player for c in first):
+        return None
+    reply_labels = [lab for _, lab, _, _ in first[0][3].children]
+    a = np.zeros((len(first), len(reply_labels)))
+    b = np.zeros_like(a)
+    for i, (_, _, _, node) in enumerate(first):
+        if [lab for _, lab, _, _ in node.children] != reply_labels:
+            return None
+        for j, (_, _, _, leaf) in enumerate(node.children):
+            if leaf.payoffs is None:
+                return None
+            a[i, j], b[i, j] = leaf.payoffs
+    return [lab for _, lab, _, _ in first], reply_labels, a, b
+
+
+def _outcomes(node: TreeNode, path: list[str], out: list[str]) -> None:
+    if node.payoffs is not None:
+        out.append(
+            f"- {', then '.join(path)}: Player 1 gets {_num(node.payoffs[0])}, "
+            f"Player 2 gets {_num(node.payoffs[1])}"
+        )
+        return
+    for _, label, prob, child in node.children:
+        who = "chance" if prob is not None else _player(node.player)
+        _outcomes(child, [*path, f"{who} {label}"], out)
+
+
+def _count_leaves(node: TreeNode) -> int:
+    return 1 if node.payoffs is not None else sum(_count_leaves(c[3]) for c in node.children)
+
+
+def _tree_observation(spec: GameSpec, state: Any, player: int) -> str:
+    parts = []
+    root = tree_of(state)
+    table = _two_stage_table(root) if root.player == player else None
+    if table is not None:
+        rows, cols, a, b = table
+        parts.append(
+            f"You move first; then {_player(1 - player)} sees your choice and replies. "
+            + _CELL_NOTE
+        )
+        parts.append(table_text(a, b, (tuple(rows), tuple(cols))))
+    elif _count_leaves(root) <= MAX_LISTED_OUTCOMES:
+        lines: list[str] = []
+        _outcomes(root, [], lines)
+        parts.append("The possible outcomes from here:\n" + "\n".join(lines))
+    moves = _moves_so_far(state, spec)
+    parts.append("So far: " + " ".join(moves) if moves else "No move has been made yet.")
+    return "\n\n".join(parts)
+
+
+def _repeated_observation(spec: GameSpec, state: Any, player: int) -> str:
+    stage = get_game(spec.params["stage"])
+    a, b = bimatrix(stage) or (np.zeros((1, 1)), np.zeros((1, 1)))
+    parts = [
+        "Points of one round. " + _CELL_NOTE,
+        table_text(a, b, stage.action_labels),
+    ]
+    past = joint_history(state)
+    horizon = spec.params.get("horizon")
+    n = len(past) + 1
+    parts.append(f"This is round {n}" + (f" of {horizon}." if horizon else "."))
+    if past:
+        lines = []
+        for k, (r, c) in enumerate(past, start=1):
+            mine, theirs = (r, c) if player == 0 else (c, r)
+            lines.append(
+                f"Round {k}: you chose {stage.action_labels[player][mine]}, the other player "
+                f"chose {stage.action_labels[1 - player][theirs]}; points: "
+                f"you {_num((a if player == 0 else b)[r, c])}, the other "
+                f"{_num((b if player == 0 else a)[r, c])}."
+            )
+        parts.append("Earlier rounds:\n" + "\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def render(spec: GameSpec, state: Any, player: int, protocol: str) -> RenderedPrompt:
+    """The prompt for ``player`` at ``state`` under ``protocol`` (``vanilla`` or ``cot``)."""
+    if protocol not in ANSWER_FORMAT:
+        raise ValueError(f"unknown prompt protocol {protocol!r}")
+    game_rules = spec.rules or (ONE_SHOT_RULES if spec.kind == "matrix" else "")
+    rules = "\n".join(x for x in (PREAMBLE, game_rules, _role_line(spec, player)) if x)
+    if spec.kind in ("matrix", "bayesian", "signaling"):
+        observation = _matrix_observation(spec, player)
+    elif spec.kind == "tree":
+        observation = _tree_observation(spec, state, player)
+    else:
+        observation = _repeated_observation(spec, state, player)
+    legal = {int(a): spec.action_labels[player][a] for a in state.legal_actions(player)}
+    options = "Your options: " + ", ".join(legal.values()) + "."
+    prompt = "\n\n".join([rules, observation, options, ANSWER_FORMAT[protocol]])
+    return RenderedPrompt(rules, observation, legal, prompt)

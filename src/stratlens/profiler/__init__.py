@@ -1,0 +1,1 @@
+"""Profiling of reasoning styles (text classifiers, behavioural fits, TQRE depth)."""

@@ -1,0 +1,440 @@
+"""The results store: one SQLite file, the contract between play and analysis.
+
+The runner writes runs, episodes and decisions through `Store`; analysis reads them back with
+`load_decisions`, `load_episodes` and `load_runs` (see `stratlens.results._load`).
+
+The file is in WAL mode with ``synchronous=NORMAL``, foreign keys on and a busy timeout, so
+several processes may write to it at once. Every write is one ``BEGIN IMMEDIATE … COMMIT``
+transaction: a process killed at any moment leaves the old state or the new one, a crash loses
+at most the decision in flight, and an episode counts only once its status is ``done``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from stratlens.errors import StoreError, StoreLocationError
+from stratlens.results._redact import env_secrets, redact, scrub_text
+from stratlens.results._schema import SCHEMA_VERSION, migrate
+
+if TYPE_CHECKING:
+    from stratlens.agents._protocol import Decision
+
+DEFAULT_STORE_PATH = Path("results") / "stratlens.db"
+STORE_ENV_VAR = "STRATLENS_STORE"
+DEFAULT_TIMEOUT_S = 60.0
+
+EpisodeStatus = Literal["running", "done", "failed"]
+AgentRole = Literal["subject", "opponent"]
+_FINAL: tuple[str, ...] = ("done", "failed")
+_AGENTS: tuple[str, ...] = ("subject", "opponent")
+
+
+def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The store file to use: ``path``, else ``$STRATLENS_STORE``, else `DEFAULT_STORE_PATH`."""
+    if path is None:
+        path = os.environ.get(STORE_ENV_VAR) or DEFAULT_STORE_PATH
+    return Path(path).expanduser()
+
+
+def check_store_location(path: str | os.PathLike[str]) -> None:
+    """Raise `StoreLocationError` unless a store can be created or written at ``path``.
+
+    Creates nothing. The store needs its folder to be writable as well as the file itself,
+    since SQLite keeps its ``-wal`` and ``-shm`` files beside it.
+    """
+    p = Path(path).expanduser()
+    if str(path) == "":
+        raise StoreLocationError("store path is empty")
+    if p.is_dir():
+        raise StoreLocationError(f"store path {p} is a folder, not a file")
+    folder = p.absolute().parent
+    if os.path.lexists(p):
+        if not p.is_file():
+            raise StoreLocationError(f"store path {p} is not a regular file")
+        if not os.access(p, os.R_OK | os.W_OK):
+            raise StoreLocationError(f"store file {p} is not writable")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreLocationError(f"store folder {folder} is not writable")
+        return
+    existing = folder
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise StoreLocationError(f"cannot create store {p}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise StoreLocationError(f"cannot create store {p}: {existing} is not writable")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+
+
+class Store:
+    """One connection to a store file; a context manager. Safe to share between threads."""
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, timeout: float = DEFAULT_TIMEOUT_S
+    ) -> None:
+        self.path = resolve_store_path(path)
+        check_store_location(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        where = f"store {self.path}"
+        self._lock = threading.RLock()
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {where}: {exc}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"{where} cannot use WAL mode (got {mode}); use a local disk")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.schema_version = migrate(conn, where)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"cannot open {where}: {exc}") from None
+        except BaseException:
+            conn.close()
+            raise
+        self._conn: sqlite3.Connection | None = conn
+
+    # -- connection and transactions ---------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The underlying connection (autocommit mode); write through `transaction`."""
+        if self._conn is None:
+            raise StoreError(f"store {self.path} is closed")
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back if the block raises."""
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query in the block sees the same committed state."""
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._conn is None else f"schema v{self.schema_version}"
+        return f"Store({str(self.path)!r}, {state})"
+
+    # -- runs --------------------------------------------------------------------------
+
+    def add_run(
+        self,
+        run_id: str,
+        *,
+        model: str,
+        model_args: Mapping[str, Any],
+        suite: str | None,
+        games: Sequence[str],
+        protocol: str,
+        opponent: str,
+        episodes: int,
+        seed: int,
+        package_version: str,
+        config: Mapping[str, Any],
+    ) -> bool:
+        """Record a run; True when it is new. An existing run is left as it is.
+
+        Secret-looking entries of ``model_args`` and ``config`` are stored as ``"***"``.
+        """
+        secrets = env_secrets()
+        row = (
+            run_id,
+            _now(),
+            model,
+            _json(redact(dict(model_args), secrets)),
+            suite,
+            _json(list(games)),
+            protocol,
+            opponent,
+            int(episodes),
+            int(seed),
+            package_version,
+            _json(redact(dict(config), secrets)),
+        )
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+            )
+            return cur.rowcount == 1
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        """A run's row (JSON columns decoded), or None."""
+        with self._lock:
+            cur = self.conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,))
+            row = cur.fetchone()
+            names = [d[0] for d in cur.description]
+        if row is None:
+            return None
+        out = dict(zip(names, row, strict=True))
+        for key in ("model_args", "games", "config"):
+            out[key] = json.loads(out[key])
+        return out
+
+    # -- episodes ----------------------------------------------------------------------
+
+    def episode_status(self, run_id: str) -> dict[str, str]:
+        """``{episode_id: status}`` of a run's episodes, for resuming it."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT episode_id, status FROM episodes WHERE run_id = ? ORDER BY episode_id",
+                (run_id,),
+            ).fetchall()
+        return {eid: status for eid, status in rows}
+
+    def start_episode(
+        self, episode_id: str, run_id: str, game_id: str, role: int, idx: int, seed: int
+    ) -> None:
+        """Mark an episode running, dropping the decisions of an earlier unfinished attempt.
+
+        A ``done`` episode cannot be restarted (`ValueError`); a ``failed`` one can.
+        """
+        attrs = (run_id, game_id, int(role), int(idx), int(seed))
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
+                raise ValueError(f"unknown run {run_id!r}: add the run before its episodes")
+            row = conn.execute(
+                "SELECT run_id, game_id, role, idx, seed, status FROM episodes "
+                "WHERE episode_id = ?",
+                (episode_id,),
+            ).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO episodes (episode_id, run_id, game_id, role, idx, seed, status, "
+                    "started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
+                    (episode_id, *attrs, _now()),
+                )
+                return
+            if row[5] == "done":
+                raise ValueError(f"episode {episode_id!r} is done; it cannot be restarted")
+            if tuple(row[:5]) != attrs:
+                raise ValueError(
+                    f"episode {episode_id!r} exists as {tuple(row[:5])}, not {attrs}"
+                )
+            conn.execute("DELETE FROM decisions WHERE episode_id = ?", (episode_id,))
+            conn.execute(
+                "UPDATE episodes SET status = 'running', returns = NULL, subject_payoff = NULL, "
+                "error = NULL, started_at = ?, finished_at = NULL WHERE episode_id = ?",
+                (_now(), episode_id),
+            )
+
+    def finish_episode(
+        self,
+        episode_id: str,
+        status: Literal["done", "failed"],
+        returns: Sequence[float] | None = None,
+        subject_payoff: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Close a running episode as ``done`` (with its returns) or ``failed``.
+
+        ``subject_payoff`` defaults to the subject's entry of ``returns``.
+        """
+        if status not in _FINAL:
+            raise ValueError(f"an episode finishes as 'done' or 'failed', not {status!r}")
+        values = None if returns is None else [float(x) for x in returns]
+        if values is not None and not all(math.isfinite(x) for x in values):
+            raise ValueError(f"episode {episode_id!r}: returns must be finite, got {values}")
+        if status == "done" and values is None:
+            raise ValueError(f"episode {episode_id!r}: a done episode needs its returns")
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT status, role FROM episodes WHERE episode_id = ?", (episode_id,)
+            ).fetchone()
+            if row is None:
+                raise ValueError(f"unknown episode {episode_id!r}")
+            if row[0] != "running":
+                raise ValueError(f"episode {episode_id!r} is {row[0]}, not running")
+            payoff = subject_payoff
+            if payoff is None and values is not None and 0 <= row[1] < len(values):
+                payoff = values[row[1]]
+            conn.execute(
+                "UPDATE episodes SET status = ?, returns = ?, subject_payoff = ?, error = ?, "
+                "finished_at = ? WHERE episode_id = ?",
+                (
+                    status,
+                    None if values is None else json.dumps(values),
+                    None if payoff is None else float(payoff),
+                    None if error is None else scrub_text(error),
+                    _now(),
+                    episode_id,
+                ),
+            )
+
+    # -- decisions ---------------------------------------------------------------------
+
+    def add_decision(
+        self,
+        episode_id: str,
+        run_id: str,
+        step: int,
+        player: int,
+        agent: AgentRole,
+        model: str,
+        decision: Decision,
+        action_label: str | None,
+        legal_actions: Mapping[int, str],
+    ) -> int:
+        """Record one decision of a running episode, in its own transaction; return its id.
+
+        ``action_label`` defaults to the label of the action in ``legal_actions``.
+        """
+        if agent not in _AGENTS:
+            raise ValueError(f"agent must be 'subject' or 'opponent', not {agent!r}")
+        action = decision.action
+        if action is not None and action not in legal_actions:
+            raise ValueError(f"action {action} is not among the legal actions {legal_actions}")
+        if action_label is None and action is not None:
+            action_label = legal_actions[action]
+        usage = decision.usage
+        row = (
+            episode_id,
+            run_id,
+            int(step),
+            int(player),
+            agent,
+            model,
+            action,
+            action_label,
+            _json({str(int(k)): v for k, v in legal_actions.items()}),
+            decision.parse_status,
+            decision.raw_output,
+            decision.reasoning,
+            int(decision.attempts),
+            int(usage.prompt_tokens),
+            int(usage.completion_tokens),
+            int(usage.reasoning_tokens),
+            float(usage.cost_usd),
+            float(decision.latency_s),
+            None if decision.logprobs is None else _json(decision.logprobs),
+            None if decision.error is None else scrub_text(decision.error),
+        )
+        with self.transaction() as conn:
+            found = conn.execute(
+                "SELECT run_id, status FROM episodes WHERE episode_id = ?", (episode_id,)
+            ).fetchone()
+            if found is None:
+                raise ValueError(f"unknown episode {episode_id!r}: start it first")
+            if found[0] != run_id:
+                raise ValueError(f"episode {episode_id!r} belongs to run {found[0]!r}")
+            if found[1] != "running":
+                raise ValueError(f"episode {episode_id!r} is {found[1]}, not running")
+            try:
+                cur = conn.execute(
+                    "INSERT INTO decisions (episode_id, run_id, step, player, agent, model, "
+                    "action, action_label, legal_actions, parse_status, raw_output, reasoning, "
+                    "attempts, prompt_tokens, completion_tokens, reasoning_tokens, cost_usd, "
+                    "latency_s, logprobs, error) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+            except sqlite3.IntegrityError:
+                raise ValueError(
+                    f"episode {episode_id!r} already has a decision of player {player} "
+                    f"at step {step}"
+                ) from None
+            return int(cur.lastrowid or 0)
+
+    # -- counts ------------------------------------------------------------------------
+
+    def count_episodes(
+        self, run_id: str | None = None, status: EpisodeStatus | None = "done"
+    ) -> int:
+        """Episodes of a run (all runs when None) with ``status`` (any when None)."""
+        sql, params = "SELECT COUNT(*) FROM episodes WHERE 1", []
+        if run_id is not None:
+            sql, params = sql + " AND run_id = ?", [*params, run_id]
+        if status is not None:
+            sql, params = sql + " AND status = ?", [*params, status]
+        with self._lock:
+            return int(self.conn.execute(sql, params).fetchone()[0])
+
+    def count_decisions(
+        self,
+        run_id: str | None = None,
+        *,
+        episode_id: str | None = None,
+        agent: AgentRole | None = None,
+    ) -> int:
+        """Decisions stored for a run and/or an episode, of one agent or both."""
+        sql, params = "SELECT COUNT(*) FROM decisions WHERE 1", []
+        for column, value in (("run_id", run_id), ("episode_id", episode_id), ("agent", agent)):
+            if value is not None:
+                sql, params = sql + f" AND {column} = ?", [*params, value]
+        with self._lock:
+            return int(self.conn.execute(sql, params).fetchone()[0])
+
+
+def open_store(
+    path: str | os.PathLike[str] | None = None, *, timeout: float = DEFAULT_TIMEOUT_S
+) -> Store:
+    """Open (creating and migrating as needed) the store at ``path`` (see `resolve_store_path`)."""
+    return Store(path, timeout=timeout)
+
+
+__all__ = [
+    "DEFAULT_STORE_PATH",
+    "SCHEMA_VERSION",
+    "STORE_ENV_VAR",
+    "Store",
+    "check_store_location",
+    "open_store",
+    "resolve_store_path",
+]

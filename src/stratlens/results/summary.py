@@ -1,0 +1,45 @@
+"""The per-game, per-role summary that `stratlens eval` prints after a run."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from stratlens.results.store import Store, load_decisions, load_episodes
+
+
+def summarize(store: Store, run_id: str) -> pd.DataFrame:
+    """One row per game and role of the subject.
+
+    Columns: ``game_id``, ``role`` (1-based player), ``episodes`` (finished), ``choices``
+    (share of each action label over the subject's valid decisions, as "label share" text),
+    ``mean_payoff`` (over episodes that reached an outcome), ``failures`` (the subject's
+    decisions whose answer was not a legal action) and ``failed_episodes`` (episodes that ended
+    on an error and will be retried on the next run).
+    """
+    decisions = load_decisions(store, run=run_id)
+    episodes = load_episodes(store, run=run_id)
+    rows = []
+    for (game_id, role), eps in episodes.groupby(["game_id", "role"], sort=False):
+        dec = decisions[(decisions.game_id == game_id) & (decisions.role == role)]
+        ok = dec[dec.parse_status == "ok"]
+        shares = ok.action_label.value_counts(normalize=True).sort_index()
+        finished = eps[eps.status.isin(["done", "failed"])]
+        payoff = finished.subject_payoff.dropna()
+        rows.append(
+            {
+                "game_id": game_id,
+                "role": int(role) + 1,
+                "episodes": int((finished.status == "done").sum()),
+                "choices": ", ".join(f"{k} {v:.0%}" for k, v in shares.items()),
+                "mean_payoff": float(payoff.mean()) if len(payoff) else float("nan"),
+                "failures": int((dec.parse_status != "ok").sum()),
+                "failed_episodes": int((finished.status == "failed").sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "game_id", "role", "episodes", "choices", "mean_payoff", "failures",
+            "failed_episodes",
+        ],
+    )

@@ -1,0 +1,341 @@
+"""Plays a suite for one model: the only code that drives games and agents together.
+
+One episode is one play of one game with the evaluated model (the *subject*) in one role and
+an opponent in the other. One-shot games follow Jia et al. 2025: independent trials, the model
+in each role in turn; games with interaction pair it with ``--opponent`` (a reference agent by
+default, ``self`` for self-play).
+
+Everything random is derived from the run's seed: each episode's seed from (seed, game, role,
+index), each decision's seed from (episode seed, step, player), chance outcomes from the episode
+seed. Episode ids are derived from the run config, so rerunning the same command finds the
+episodes already done in the store and plays only the rest (and the ones that failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from stratlens import __version__
+from stratlens.agents import Agent, Decision, Turn, make_agent
+from stratlens.agents._protocol import PROTOCOLS
+from stratlens.errors import UsageError
+from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, list_games
+from stratlens.games.prompts import render
+from stratlens.results.store import Store, check_store_location, open_store, resolve_store_path
+
+SELF = "self"
+DEFAULT_OPPONENT = "baseline/belief"
+DEFAULT_EPISODES = 15
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def derive_seed(*parts: object) -> int:
+    """A 63-bit seed from any JSON-able parts (stable across processes and platforms)."""
+    return int(_digest(*parts)[:16], 16) >> 1
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """What to evaluate. Two configs with the same fields are the same run."""
+
+    model: str
+    games: tuple[str, ...]
+    model_args: Mapping[str, str] = field(default_factory=dict)
+    suite: str | None = None
+    episodes: int = DEFAULT_EPISODES
+    seed: int = 0
+    protocol: str = "vanilla"
+    opponent: str = DEFAULT_OPPONENT
+
+    @property
+    def run_id(self) -> str:
+        return _digest(
+            "run",
+            self.model,
+            dict(sorted(self.model_args.items())),
+            list(self.games),
+            self.episodes,
+            self.seed,
+            self.protocol,
+            self.opponent,
+        )[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "model_args": dict(self.model_args),
+            "games": list(self.games),
+            "suite": self.suite,
+            "episodes": self.episodes,
+            "seed": self.seed,
+            "protocol": self.protocol,
+            "opponent": self.opponent,
+        }
+
+
+@dataclass(frozen=True)
+class EpisodeTask:
+    episode_id: str
+    game_id: str
+    role: int
+    idx: int
+    seed: int
+
+
+def plan(config: EvalConfig) -> list[EpisodeTask]:
+    """Every episode of a run, in a fixed order."""
+    tasks = []
+    for game_id in config.games:
+        spec = get_game(game_id)
+        for role in spec.roles:
+            for idx in range(config.episodes):
+                tasks.append(
+                    EpisodeTask(
+                        episode_id=_digest("episode", config.run_id, game_id, role, idx)[:20],
+                        game_id=game_id,
+                        role=role,
+                        idx=idx,
+                        seed=derive_seed(config.seed, game_id, role, idx),
+                    )
+                )
+    return tasks
+
+
+def resolve_games(suite: str | None, games: Iterable[str] | None) -> tuple[str, ...]:
+    """Game ids from ``--suite`` and/or ``--game`` (default: the ``jia2025`` suite)."""
+    ids: list[str] = []
+    if suite is not None:
+        ids.extend(s.id for s in list_games(suite))
+    for g in games or ():
+        ids.append(get_game(g).id)
+    if not ids:
+        ids = [s.id for s in list_games("jia2025")]
+    return tuple(dict.fromkeys(ids))
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    store_path: str
+    planned: int
+    played: int
+    skipped: int
+    failed: int
+
+
+class EpisodeRunner:
+    """Plays episodes of one run and writes them to the store."""
+
+    def __init__(
+        self, config: EvalConfig, subject: Agent, opponent: Agent, store: Store
+    ) -> None:
+        self.config = config
+        self.subject = subject
+        self.opponent = opponent
+        self.store = store
+
+    async def _decide(
+        self, task: EpisodeTask, spec: GameSpec, state: Any, player: int, step: int
+    ) -> Decision:
+        rendered = render(spec, state, player, self.config.protocol)
+        turn = Turn(
+            game_id=spec.id,
+            player=player,
+            rules=rendered.rules,
+            observation=rendered.observation,
+            legal_actions=rendered.legal_actions,
+            protocol=self.config.protocol,  # type: ignore[arg-type]
+            prompt=rendered.prompt,
+            view=decision_view(spec, state, player),
+            seed=derive_seed(task.seed, step, player),
+            episode_id=task.episode_id,
+            step=step,
+        )
+        is_subject = player == task.role
+        agent = self.subject if is_subject else self.opponent
+        try:
+            decision = await agent.act(turn)
+        except Exception as exc:  # an agent bug or an outage: recorded, never a move
+            decision = Decision(None, "error", error=f"{type(exc).__name__}: {exc}")
+        if decision.action is not None and decision.action not in rendered.legal_actions:
+            decision = Decision(
+                None, "illegal", raw_output=decision.raw_output, reasoning=decision.reasoning,
+                attempts=decision.attempts, usage=decision.usage, latency_s=decision.latency_s,
+                error=f"action {decision.action} is not legal",
+            )
+        label = rendered.legal_actions.get(decision.action) if decision.action is not None else None
+        self.store.add_decision(
+            task.episode_id,
+            self.config.run_id,
+            step,
+            player,
+            "subject" if is_subject else "opponent",
+            agent.name,
+            decision,
+            label,
+            rendered.legal_actions,
+        )
+        return decision
+
+    async def play(self, task: EpisodeTask) -> str:
+        """Plays one episode to its end; returns its final status."""
+        spec = get_game(task.game_id)
+        self.store.start_episode(
+            task.episode_id, self.config.run_id, task.game_id, task.role, task.idx, task.seed
+        )
+        state = spec.game().new_initial_state()
+        rng = np.random.default_rng(task.seed)
+        simultaneous = is_simultaneous(spec)
+        step = 0
+        while not state.is_terminal():
+            if state.is_chance_node():
+                outcomes = state.chance_outcomes()
+                probs = np.array([p for _, p in outcomes], dtype=float)
+                pick = rng.choice(len(outcomes), p=probs / probs.sum())
+                state.apply_action(outcomes[int(pick)][0])
+                continue
+            players = [0, 1] if simultaneous else [state.current_player()]
+            decisions = await asyncio.gather(
+                *(self._decide(task, spec, state, p, step) for p in players)
+            )
+            step += 1
+            failed = [(p, d) for p, d in zip(players, decisions, strict=True) if d.action is None]
+            if failed:
+                p, d = failed[0]
+                reason = f"player {p + 1}: {d.parse_status}" + (f" ({d.error})" if d.error else "")
+                # An infrastructure error is retried on the next run; an unusable answer is a
+                # result (an execution failure) and ends the episode without payoffs.
+                errored = any(d.parse_status == "error" for _, d in failed)
+                status = "failed" if errored else "done"
+                self.store.finish_episode(task.episode_id, status, None, None, reason)
+                return status
+            if simultaneous:
+                state.apply_actions([d.action for d in decisions])
+            else:
+                state.apply_action(decisions[0].action)
+        returns = [float(r) for r in state.returns()]
+        self.store.finish_episode(task.episode_id, "done", returns, returns[task.role], None)
+        return "done"
+
+
+def validate(config: EvalConfig, store_path: str | None) -> tuple[Agent, Agent]:
+    """Checks everything the user gave before anything is written; builds the agents."""
+    if config.episodes < 1:
+        raise UsageError(f"--episodes must be a positive integer, got {config.episodes}")
+    if config.protocol not in PROTOCOLS:
+        raise UsageError(f"unknown prompt protocol {config.protocol!r} (vanilla or cot)")
+    for g in config.games:
+        get_game(g)
+    subject = make_agent(config.model, config.model_args)
+    opponent = subject if config.opponent == SELF else make_agent(config.opponent, {})
+    check_store_location(resolve_store_path(store_path))
+    return subject, opponent
+
+
+async def run_async(
+    config: EvalConfig,
+    store_path: str | None = None,
+    *,
+    concurrency: int = 16,
+    progress: bool = False,
+) -> RunReport:
+    subject, opponent = validate(config, store_path)
+    if concurrency < 1:
+        raise UsageError(f"concurrency must be at least 1, got {concurrency}")
+    with open_store(store_path) as store:
+        store.add_run(
+            config.run_id,
+            model=config.model,
+            model_args=dict(config.model_args),
+            suite=config.suite,
+            games=list(config.games),
+            protocol=config.protocol,
+            opponent=config.opponent,
+            episodes=config.episodes,
+            seed=config.seed,
+            package_version=__version__,
+            config=config.to_json(),
+        )
+        status = store.episode_status(config.run_id)
+        tasks = plan(config)
+        todo = [t for t in tasks if status.get(t.episode_id) != "done"]
+        runner = EpisodeRunner(config, subject, opponent, store)
+        limit = asyncio.Semaphore(concurrency)
+        results: list[str] = []
+        with _progress(progress, len(todo), config.model) as advance:
+
+            async def one(task: EpisodeTask) -> None:
+                async with limit:
+                    results.append(await runner.play(task))
+                    advance()
+
+            await asyncio.gather(*(one(t) for t in todo))
+        return RunReport(
+            run_id=config.run_id,
+            store_path=str(store.path),
+            planned=len(tasks),
+            played=len(todo),
+            skipped=len(tasks) - len(todo),
+            failed=results.count("failed"),
+        )
+
+
+class _progress:
+    """A rich progress bar when asked for, a no-op otherwise."""
+
+    def __init__(self, enabled: bool, total: int, label: str) -> None:
+        self.enabled, self.total, self.label = enabled, total, label
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return lambda: None
+        from rich.progress import Progress
+
+        self._bar = Progress(transient=False)
+        self._bar.__enter__()
+        self._task = self._bar.add_task(self.label, total=self.total)
+        return lambda: self._bar.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def evaluate(
+    model: str,
+    *,
+    model_args: Mapping[str, str] | None = None,
+    suite: str | None = None,
+    games: Iterable[str] | None = None,
+    episodes: int = DEFAULT_EPISODES,
+    seed: int = 0,
+    protocol: str = "vanilla",
+    opponent: str = DEFAULT_OPPONENT,
+    store: str | None = None,
+    concurrency: int = 16,
+    progress: bool = False,
+) -> RunReport:
+    """Evaluates one model on a suite and writes the run to the store (Python API)."""
+    config = EvalConfig(
+        model=model,
+        games=resolve_games(suite, games),
+        model_args=dict(model_args or {}),
+        suite=suite,
+        episodes=episodes,
+        seed=seed,
+        protocol=protocol,
+        opponent=opponent,
+    )
+    return asyncio.run(run_async(config, store, concurrency=concurrency, progress=progress))
