@@ -142,7 +142,7 @@ class HiddenTypeState(pyspiel.State):  # type: ignore[misc]
     def _action_to_string(self, player: int, action: int) -> str:
         if player == pyspiel.PlayerId.CHANCE:
             return f"type{action}"
-        return f"{'row' if player == 0 else 'col'}{action}"
+        return f"{'row' if player == 0 else 'column'} {action}"
 
     def is_terminal(self) -> bool:
         return self._actions is not None
@@ -162,8 +162,10 @@ class HiddenTypeState(pyspiel.State):  # type: ignore[misc]
 
     def _observation(self, player: int) -> str:
         shown = self._shown[player]
-        seen = f"shown={shown}" if shown is not None else "types=" + ",".join(
-            f"{p:g}" for p, _ in self._types
+        seen = (
+            f"shown={shown}"
+            if shown is not None
+            else "types=" + ",".join(f"{p:g}" for p, _ in self._types)
         )
         own = "" if self._actions is None else f" played={self._actions}"
         return f"p{player} {seen}{own}"

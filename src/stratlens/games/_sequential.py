@@ -143,15 +143,13 @@ class TurnState(pyspiel.State):  # type: ignore[misc]
     def _transcript(self) -> str:
         if not self._moves:
             return "start"
-        return ", ".join(
-            f"P{k % 2 + 1} {self._label(k % 2, a)}" for k, a in enumerate(self._moves)
-        )
+        return ", ".join(f"P{k % 2 + 1} {self._label(k % 2, a)}" for k, a in enumerate(self._moves))
 
     def __str__(self) -> str:
         return self._transcript()
 
 
-class _StringObserver:
+class StringObserver:
     """Observer (PyObserver interface): strings only, read from the state."""
 
     def __init__(self, perfect_recall: bool) -> None:
@@ -184,7 +182,7 @@ class TurnGame(pyspiel.Game):  # type: ignore[misc]
 
     def make_py_observer(self, iig_obs_type: Any = None, params: Any = None) -> Any:
         perfect_recall = bool(iig_obs_type is not None and iig_obs_type.perfect_recall)
-        return _StringObserver(perfect_recall)
+        return StringObserver(perfect_recall)
 
 
 # --- ultimatum ------------------------------------------------------------------------------
@@ -278,9 +276,7 @@ class CentipedeGame(TurnGame):
     state_class = CentipedeState
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
-        info = _game_info(
-            2, min(_CENTIPEDE_VALUES), max(_CENTIPEDE_VALUES), len(CENTIPEDE_STOP)
-        )
+        info = _game_info(2, min(_CENTIPEDE_VALUES), max(_CENTIPEDE_VALUES), len(CENTIPEDE_STOP))
         super().__init__(_CENTIPEDE_TYPE, info, params or {}, ())
 
 
