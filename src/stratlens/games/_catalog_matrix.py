@@ -87,47 +87,83 @@ _T = "Jia et al. 2025, Table"
 
 # --- jia2025: competitive (3x3; not zero-sum, encoded literally) ---------------------------
 matrix_game(
-    "competitive_baseline", "Competitive, baseline", "competitive", J,
+    "competitive_baseline",
+    "Competitive, baseline",
+    "competitive",
+    J,
     [[(10, -10), (0, 5), (-5, 8)], [(-10, 10), (5, 0), (8, -5)], [(0, 0), (5, -5), (-5, 5)]],
     f"{_T} 14a",
 )
 matrix_game(
-    "competitive_high_stake", "Competitive, high stake", "competitive", J,
-    [[(20, -20), (0, 10), (-10, 15)], [(-20, 20), (10, 0), (15, -10)],
-     [(0, 0), (10, -10), (-10, 10)]],
+    "competitive_high_stake",
+    "Competitive, high stake",
+    "competitive",
+    J,
+    [
+        [(20, -20), (0, 10), (-10, 15)],
+        [(-20, 20), (10, 0), (15, -10)],
+        [(0, 0), (10, -10), (-10, 10)],
+    ],
     f"{_T} 14b",
 )
 matrix_game(
-    "competitive_low_stake", "Competitive, low stake", "competitive", J,
+    "competitive_low_stake",
+    "Competitive, low stake",
+    "competitive",
+    J,
     [[(3, -3), (0, 1), (-1, 2)], [(-3, 3), (1, 0), (2, -1)], [(0, 0), (1, -1), (-1, 1)]],
     f"{_T} 14c",
 )
 # --- cooperation (stag hunt) ----------------------------------------------------------------
 matrix_game(
-    "cooperation_baseline", "Cooperation, baseline", "cooperation", J,
-    [[(8, 8), (0, 7)], [(7, 0), (5, 5)]], f"{_T} 15",
+    "cooperation_baseline",
+    "Cooperation, baseline",
+    "cooperation",
+    J,
+    [[(8, 8), (0, 7)], [(7, 0), (5, 5)]],
+    f"{_T} 15",
 )
 matrix_game(
-    "cooperation_high_payoff", "Cooperation, high payoff", "cooperation", J,
-    [[(20, 20), (0, 7)], [(7, 0), (5, 5)]], f"{_T} 15",
+    "cooperation_high_payoff",
+    "Cooperation, high payoff",
+    "cooperation",
+    J,
+    [[(20, 20), (0, 7)], [(7, 0), (5, 5)]],
+    f"{_T} 15",
 )
 matrix_game(
-    "cooperation_asymmetric", "Cooperation, asymmetric payoff", "cooperation", J,
-    [[(12, 8), (0, 7)], [(7, 0), (5, 5)]], f"{_T} 15",
+    "cooperation_asymmetric",
+    "Cooperation, asymmetric payoff",
+    "cooperation",
+    J,
+    [[(12, 8), (0, 7)], [(7, 0), (5, 5)]],
+    f"{_T} 15",
 )
 # --- mixed motive (prisoner's dilemma) ----------------------------------------------------
 matrix_game(
-    "mixed_motive_baseline", "Mixed motive, baseline", "mixed_motive", J,
-    [[(3, 3), (0, 5)], [(5, 0), (1, 1)]], f"{_T} 16",
+    "mixed_motive_baseline",
+    "Mixed motive, baseline",
+    "mixed_motive",
+    J,
+    [[(3, 3), (0, 5)], [(5, 0), (1, 1)]],
+    f"{_T} 16",
 )
 matrix_game(
-    "mixed_motive_high_punishment", "Mixed motive, high punishment", "mixed_motive", J,
+    "mixed_motive_high_punishment",
+    "Mixed motive, high punishment",
+    "mixed_motive",
+    J,
     # (-5, 5) as printed in every version of the paper; see reference/jia2025.md.
-    [[(10, 10), (0, 15)], [(15, 0), (-5, 5)]], f"{_T} 16 (cell r1,c1 as printed)",
+    [[(10, 10), (0, 15)], [(15, 0), (-5, 5)]],
+    f"{_T} 16 (cell r1,c1 as printed)",
 )
 matrix_game(
-    "mixed_motive_low_punishment", "Mixed motive, low punishment", "mixed_motive", J,
-    [[(3, 3), (0, 4)], [(4, 0), (2, 2)]], f"{_T} 16",
+    "mixed_motive_low_punishment",
+    "Mixed motive, low punishment",
+    "mixed_motive",
+    J,
+    [[(3, 3), (0, 4)], [(4, 0), (2, 2)]],
+    f"{_T} 16",
 )
 # --- incomplete information ---------------------------------------------------------------
 _BAYES_RULES = (
@@ -143,8 +179,9 @@ for _p, _suffix in ((0.5, "p05"), (0.9, "p09")):
             family="bayesian",
             suites=J,
             kind="bayesian",
-            build=(lambda p=_p: pyspiel.load_game(
-                f"python_stratlens_bayesian_coordination(p={p})")),
+            build=(
+                lambda p=_p: pyspiel.load_game(f"python_stratlens_bayesian_coordination(p={p})")
+            ),
             rules=_BAYES_RULES,
             action_labels=neutral_labels(2, 2),
             source=f"{_T} 18b-c (table A = type 1, drawn with probability p)",
@@ -170,9 +207,15 @@ register(
     )
 )
 matrix_game(
-    "sw10", "Stahl-Wilson 10", "coordination", J,
-    [[(47, 47), (51, 44), (28, 43)], [(44, 51), (11, 11), (43, 91)],
-     [(43, 28), (91, 43), (11, 11)]],
+    "sw10",
+    "Stahl-Wilson 10",
+    "coordination",
+    J,
+    [
+        [(47, 47), (51, 44), (28, 43)],
+        [(44, 51), (11, 11), (43, 91)],
+        [(43, 28), (91, 43), (11, 11)],
+    ],
     f"{_T} 19 (Stahl & Wilson 1994)",
 )
 

@@ -80,8 +80,9 @@ def _normalised(m: Array) -> Array:
     """A positive affine image of ``m`` with entries in [1, 2] (same best replies)."""
     spread = float(np.ptp(m))
     if spread == 0.0:
-        return np.ones_like(m)
-    return 1.0 + (m - m.min()) / spread
+        return np.ones(m.shape)
+    out: Array = 1.0 + (m - m.min()) / spread
+    return out
 
 
 def _candidates(a: Array, b: Array) -> list[Profile]:
@@ -109,8 +110,9 @@ def _candidates(a: Array, b: Array) -> list[Profile]:
 
 def _clean(p: Array) -> Array:
     """Clip tiny negative or near-zero probabilities and renormalise."""
-    q = np.where(p < 1e-10, 0.0, p)
-    return q / q.sum()
+    q: Array = np.where(p < 1e-10, 0.0, p)
+    out: Array = q / q.sum()
+    return out
 
 
 def _dedupe(profiles: list[Profile], tol: float = DEDUPE_TOL) -> list[Profile]:
@@ -134,7 +136,8 @@ def mixed_equilibria(a: Array, b: Array) -> list[Profile]:
     that checks out). Each candidate is verified against the original payoffs, near-zero
     probabilities are cleaned, and candidates within `DEDUPE_TOL` of each other are merged.
     In a degenerate game with a continuum of equilibria these are the extreme points of the
-    equilibrium components that the enumeration returns. Sorted by (x, y) lexicographically.
+    equilibrium components that the enumeration returns. Sorted by (x, y), largest first
+    (lexicographically).
     """
     if min(a.shape) == 1:  # a player without a choice: every extreme equilibrium is pure
         return []
@@ -208,7 +211,9 @@ def _mixed_dominated(m: Array, i: int, others: list[int], tol: float) -> bool:
 
     LP: maximise ε subject to Σ_k σ_k m[k, j] ≥ m[i, j] + ε for every column j.
     """
-    if not others:
+    if len(others) < 2:  # a mixture of one row is that row: the pure check covers it
+        return False
+    if np.any(m[others].max(axis=0) <= m[i] + tol):  # some column where nothing beats row i
         return False
     k, cols = len(others), m.shape[1]
     c = np.zeros(k + 1)
@@ -230,6 +235,12 @@ def dominated_rows(m: Array, tol: float, mixed: bool = True) -> list[int]:
         ):
             out.append(i)
     return out
+
+
+def dominated_strategies(a: Array, b: Array, mixed: bool = True) -> tuple[list[int], list[int]]:
+    """Each player's strictly dominated actions in the full game (one round, no iteration)."""
+    t = scaled_tol(a, b)
+    return dominated_rows(a, t, mixed), dominated_rows(b.T, t, mixed)
 
 
 def iterated_elimination(a: Array, b: Array, mixed: bool = True) -> tuple[list[int], list[int]]:
@@ -335,7 +346,9 @@ def pareto_improvable(a: Array, b: Array, u1: float, u2: float, tol: float = TOL
 def inefficient_equilibria(a: Array, b: Array) -> list[Profile]:
     """Equilibria (pure or mixed) whose expected payoffs some cell beats for both players."""
     return [
-        (x, y) for x, y in all_equilibria(a, b) if pareto_improvable(a, b, x @ a @ y, x @ b @ y)
+        (x, y)
+        for x, y in all_equilibria(a, b)
+        if pareto_improvable(a, b, float(x @ a @ y), float(x @ b @ y))
     ]
 
 

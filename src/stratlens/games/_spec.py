@@ -78,9 +78,7 @@ def get_game(game_id: str) -> GameSpec:
     try:
         return _CATALOG[game_id]
     except KeyError:
-        raise UnknownGameError(
-            f"unknown game {game_id!r} (see `stratlens games list`)"
-        ) from None
+        raise UnknownGameError(f"unknown game {game_id!r} (see `stratlens games list`)") from None
 
 
 def suites() -> tuple[str, ...]:
@@ -94,9 +92,7 @@ def suites() -> tuple[str, ...]:
 def list_games(suite: str | None = None) -> list[GameSpec]:
     """Games of one suite (all games when ``suite`` is None), in catalog order."""
     if suite is not None and suite not in suites():
-        raise UnknownSuiteError(
-            f"unknown suite {suite!r} (known: {', '.join(suites())})"
-        )
+        raise UnknownSuiteError(f"unknown suite {suite!r} (known: {', '.join(suites())})")
     return [g for g in _CATALOG.values() if suite is None or suite in g.suites]
 
 

@@ -96,12 +96,20 @@ def _matrix_observation(spec: GameSpec, player: int) -> str:
         assert shown is not None
         if shown_tables(spec, player) is not None:
             return "\n\n".join(
-                [_CELL_NOTE, "The table you are shown (it is not the true table):",
-                 table_text(shown[0], shown[1], labels)]
+                [
+                    _CELL_NOTE,
+                    "The table you are shown (it is not the true table):",
+                    table_text(shown[0], shown[1], labels),
+                ]
             )
         return "\n\n".join(
-            [_CELL_NOTE, "The true table:", table_text(true_a, true_b, labels),
-             "The table Player 2 is shown instead:", table_text(shown[0], shown[1], labels)]
+            [
+                _CELL_NOTE,
+                "The true table:",
+                table_text(true_a, true_b, labels),
+                "The table Player 2 is shown instead:",
+                table_text(shown[0], shown[1], labels),
+            ]
         )
     pair = bimatrix(spec)
     assert pair is not None
