@@ -34,26 +34,29 @@ def looks_secret(key: str) -> bool:
     return _SECRET_KEY.search(key) is not None
 
 
-def _env_secrets() -> list[str]:
+def env_secrets() -> list[str]:
+    """Values of secret-named environment variables (longest first)."""
     values = [v for k, v in os.environ.items() if looks_secret(k) and len(v) >= _MIN_ENV_SECRET]
     return sorted(set(values), key=len, reverse=True)
 
 
-def scrub_text(text: str, env_secrets: list[str] | None = None) -> str:
-    """``text`` with provider-key shapes and secret environment values replaced."""
-    for secret in _env_secrets() if env_secrets is None else env_secrets:
+def scrub_text(text: str, secrets: list[str] | None = None) -> str:
+    """``text`` with provider-key shapes and secret environment values replaced.
+
+    ``secrets`` are the values to hide (default: `env_secrets`).
+    """
+    for secret in env_secrets() if secrets is None else secrets:
         text = text.replace(secret, REDACTED)
     return _SECRET_VALUE.sub(REDACTED, text)
 
 
-def redact(obj: Any, env_secrets: list[str] | None = None) -> Any:
+def redact(obj: Any, secrets: list[str] | None = None) -> Any:
     """A copy of ``obj`` (JSON-like data) with every secret replaced by `REDACTED`."""
-    secrets = _env_secrets() if env_secrets is None else env_secrets
+    if secrets is None:
+        secrets = env_secrets()
     if isinstance(obj, Mapping):
         return {
-            str(k): REDACTED
-            if looks_secret(str(k)) and v is not None
-            else redact(v, secrets)
+            str(k): REDACTED if looks_secret(str(k)) and v is not None else redact(v, secrets)
             for k, v in obj.items()
         }
     if isinstance(obj, list | tuple):

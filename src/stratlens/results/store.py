@@ -16,64 +16,58 @@ import math
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from stratlens.errors import StoreError, StoreLocationError
+from stratlens.errors import StoreError
+from stratlens.results._load import load_decisions, load_episodes, load_runs
+from stratlens.results._paths import (
+    DEFAULT_STORE_PATH,
+    STORE_ENV_VAR,
+    check_store_location,
+    resolve_store_path,
+)
 from stratlens.results._redact import env_secrets, redact, scrub_text
 from stratlens.results._schema import SCHEMA_VERSION, migrate
 
 if TYPE_CHECKING:
     from stratlens.agents._protocol import Decision
 
-DEFAULT_STORE_PATH = Path("results") / "stratlens.db"
-STORE_ENV_VAR = "STRATLENS_STORE"
 DEFAULT_TIMEOUT_S = 60.0
-
-EpisodeStatus = Literal["running", "done", "failed"]
-AgentRole = Literal["subject", "opponent"]
 _FINAL: tuple[str, ...] = ("done", "failed")
 _AGENTS: tuple[str, ...] = ("subject", "opponent")
+EpisodeStatus = Literal["running", "done", "failed"]
+AgentRole = Literal["subject", "opponent"]
 
 
-def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """The store file to use: ``path``, else ``$STRATLENS_STORE``, else `DEFAULT_STORE_PATH`."""
-    if path is None:
-        path = os.environ.get(STORE_ENV_VAR) or DEFAULT_STORE_PATH
-    return Path(path).expanduser()
+def _prepare(conn: sqlite3.Connection, where: str, timeout: float) -> int:
+    """Set the pragmas and migrate; return the schema version.
 
-
-def check_store_location(path: str | os.PathLike[str]) -> None:
-    """Raise `StoreLocationError` unless a store can be created or written at ``path``.
-
-    Creates nothing. The store needs its folder to be writable as well as the file itself,
-    since SQLite keeps its ``-wal`` and ``-shm`` files beside it.
+    While another process is switching a new file to WAL mode, SQLite can answer "database is
+    locked" at once instead of waiting for the busy timeout: such answers are retried until
+    ``timeout`` has passed. Every step is idempotent or transactional.
     """
-    p = Path(path).expanduser()
-    if str(path) == "":
-        raise StoreLocationError("store path is empty")
-    if p.is_dir():
-        raise StoreLocationError(f"store path {p} is a folder, not a file")
-    folder = p.absolute().parent
-    if os.path.lexists(p):
-        if not p.is_file():
-            raise StoreLocationError(f"store path {p} is not a regular file")
-        if not os.access(p, os.R_OK | os.W_OK):
-            raise StoreLocationError(f"store file {p} is not writable")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise StoreLocationError(f"store folder {folder} is not writable")
-        return
-    existing = folder
-    while not os.path.lexists(existing) and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise StoreLocationError(f"cannot create store {p}: {existing} is not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise StoreLocationError(f"cannot create store {p}: {existing} is not writable")
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"{where} cannot use WAL mode (got {mode}); use a local disk")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            return migrate(conn, where)
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _now() -> str:
@@ -102,13 +96,7 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {where}: {exc}") from None
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(f"{where} cannot use WAL mode (got {mode}); use a local disk")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            self.schema_version = migrate(conn, where)
+            self.schema_version = _prepare(conn, where, timeout)
         except sqlite3.Error as exc:
             conn.close()
             raise StoreError(f"cannot open {where}: {exc}") from None
@@ -265,9 +253,7 @@ class Store:
             if row[5] == "done":
                 raise ValueError(f"episode {episode_id!r} is done; it cannot be restarted")
             if tuple(row[:5]) != attrs:
-                raise ValueError(
-                    f"episode {episode_id!r} exists as {tuple(row[:5])}, not {attrs}"
-                )
+                raise ValueError(f"episode {episode_id!r} exists as {tuple(row[:5])}, not {attrs}")
             conn.execute("DELETE FROM decisions WHERE episode_id = ?", (episode_id,))
             conn.execute(
                 "UPDATE episodes SET status = 'running', returns = NULL, subject_payoff = NULL, "
@@ -278,22 +264,22 @@ class Store:
     def finish_episode(
         self,
         episode_id: str,
-        status: Literal["done", "failed"],
+        status: str,
         returns: Sequence[float] | None = None,
         subject_payoff: float | None = None,
         error: str | None = None,
     ) -> None:
-        """Close a running episode as ``done`` (with its returns) or ``failed``.
+        """Close a running episode as ``done`` or ``failed``.
 
-        ``subject_payoff`` defaults to the subject's entry of ``returns``.
+        A ``done`` episode without ``returns`` ended on an answer that named no legal action
+        (an execution failure, a result); a ``failed`` one ended on an error and may be
+        restarted. ``subject_payoff`` defaults to the subject's entry of ``returns``.
         """
         if status not in _FINAL:
             raise ValueError(f"an episode finishes as 'done' or 'failed', not {status!r}")
         values = None if returns is None else [float(x) for x in returns]
         if values is not None and not all(math.isfinite(x) for x in values):
             raise ValueError(f"episode {episode_id!r}: returns must be finite, got {values}")
-        if status == "done" and values is None:
-            raise ValueError(f"episode {episode_id!r}: a done episode needs its returns")
         with self.transaction() as conn:
             row = conn.execute(
                 "SELECT status, role FROM episodes WHERE episode_id = ?", (episode_id,)
@@ -398,7 +384,7 @@ class Store:
         self, run_id: str | None = None, status: EpisodeStatus | None = "done"
     ) -> int:
         """Episodes of a run (all runs when None) with ``status`` (any when None)."""
-        sql, params = "SELECT COUNT(*) FROM episodes WHERE 1", []
+        sql, params = "SELECT COUNT(*) FROM episodes WHERE 1", list[str]()
         if run_id is not None:
             sql, params = sql + " AND run_id = ?", [*params, run_id]
         if status is not None:
@@ -414,7 +400,7 @@ class Store:
         agent: AgentRole | None = None,
     ) -> int:
         """Decisions stored for a run and/or an episode, of one agent or both."""
-        sql, params = "SELECT COUNT(*) FROM decisions WHERE 1", []
+        sql, params = "SELECT COUNT(*) FROM decisions WHERE 1", list[str]()
         for column, value in (("run_id", run_id), ("episode_id", episode_id), ("agent", agent)):
             if value is not None:
                 sql, params = sql + f" AND {column} = ?", [*params, value]
@@ -435,6 +421,9 @@ __all__ = [
     "STORE_ENV_VAR",
     "Store",
     "check_store_location",
+    "load_decisions",
+    "load_episodes",
+    "load_runs",
     "open_store",
     "resolve_store_path",
 ]

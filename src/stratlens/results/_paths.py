@@ -1,0 +1,47 @@
+"""Where the store lives: the default path, the environment override, and a pre-flight check."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from stratlens.errors import StoreLocationError
+
+DEFAULT_STORE_PATH = Path("results") / "stratlens.db"
+STORE_ENV_VAR = "STRATLENS_STORE"
+
+
+def resolve_store_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The store file to use: ``path``, else ``$STRATLENS_STORE``, else `DEFAULT_STORE_PATH`."""
+    if path is None:
+        path = os.environ.get(STORE_ENV_VAR) or DEFAULT_STORE_PATH
+    return Path(path).expanduser()
+
+
+def check_store_location(path: str | os.PathLike[str]) -> None:
+    """Raise `StoreLocationError` unless a store can be created or written at ``path``.
+
+    Creates nothing. The store needs its folder to be writable as well as the file itself,
+    since SQLite keeps its ``-wal`` and ``-shm`` files beside it.
+    """
+    if str(path) == "":
+        raise StoreLocationError("store path is empty")
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise StoreLocationError(f"store path {p} is a folder, not a file")
+    folder = p.absolute().parent
+    if os.path.lexists(p):
+        if not p.is_file():
+            raise StoreLocationError(f"store path {p} is not a regular file")
+        if not os.access(p, os.R_OK | os.W_OK):
+            raise StoreLocationError(f"store file {p} is not writable")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreLocationError(f"store folder {folder} is not writable")
+        return
+    existing = folder
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise StoreLocationError(f"cannot create store {p}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise StoreLocationError(f"cannot create store {p}: {existing} is not writable")
