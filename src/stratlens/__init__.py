@@ -1,26 +1,40 @@
 """stratlens: how language models reason strategically.
 
-The public API, re-exported: `evaluate` plays a suite for one model and writes the store;
-`load_decisions` reads it back as a DataFrame.
+The public API: `evaluate` plays a suite for one model and writes the store; `load_decisions`
+reads it back as a DataFrame. Names are resolved on first use, so ``import stratlens.games``
+does not pull in the runner, the store or pandas.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("stratlens")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-from stratlens.errors import StratlensError, UsageError  # noqa: E402
-from stratlens.results import load_decisions  # noqa: E402
-from stratlens.runner import EvalConfig, RunReport, evaluate  # noqa: E402
+if TYPE_CHECKING:
+    from stratlens.errors import StratlensError, UsageError
+    from stratlens.results import load_decisions
+    from stratlens.runner import EvalConfig, RunReport, evaluate
 
-__all__ = [
-    "EvalConfig",
-    "RunReport",
-    "StratlensError",
-    "UsageError",
-    "__version__",
-    "evaluate",
-    "load_decisions",
-]
+_EXPORTS = {
+    "EvalConfig": "stratlens.runner",
+    "RunReport": "stratlens.runner",
+    "evaluate": "stratlens.runner",
+    "load_decisions": "stratlens.results",
+    "StratlensError": "stratlens.errors",
+    "UsageError": "stratlens.errors",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'stratlens' has no attribute {name!r}")
+    return getattr(import_module(module), name)

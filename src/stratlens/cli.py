@@ -118,13 +118,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     t = Table(title=f"{config.model} · run {report.run_id}")
     for col in ("game", "role", "episodes", "choices", "mean payoff", "failures"):
         t.add_column(col, justify="right" if col in ("role", "episodes", "failures") else "left")
-    for row in table.itertuples():
+    for row in table.to_dict(orient="records"):
+        payoff = float(row["mean_payoff"])
         t.add_row(
-            row.game_id, f"P{row.role}", str(row.episodes), row.choices,
-            "-" if math.isnan(row.mean_payoff) else f"{row.mean_payoff:.2f}",
-            str(row.failures),
+            str(row["game_id"]), f"P{row['role']}", str(row["episodes"]), str(row["choices"]),
+            "-" if math.isnan(payoff) else f"{payoff:.2f}",
+            str(row["failures"]),
         )
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 132)
     console.print(t)
     console.print(
         f"{report.played} episodes played, {report.skipped} already in the store, "

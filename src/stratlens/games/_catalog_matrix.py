@@ -7,6 +7,7 @@ else (structure, equilibria, prompts) is computed from the `pyspiel.Game` built 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pyspiel
@@ -179,9 +180,7 @@ for _p, _suffix in ((0.5, "p05"), (0.9, "p09")):
             family="bayesian",
             suites=J,
             kind="bayesian",
-            build=(
-                lambda p=_p: pyspiel.load_game(f"python_stratlens_bayesian_coordination(p={p})")
-            ),
+            build=partial(pyspiel.load_game, f"python_stratlens_bayesian_coordination(p={_p})"),
             rules=_BAYES_RULES,
             action_labels=neutral_labels(2, 2),
             source=f"{_T} 18b-c (table A = type 1, drawn with probability p)",

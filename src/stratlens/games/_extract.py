@@ -77,16 +77,14 @@ def matrix_view(spec: GameSpec, player: int) -> MatrixView:
     types = payoff_types(spec)
     if shown is not None:  # the receiver believes the shown table is what counts for both
         types = [(1.0, shown[0], shown[1])]
-    own = sum(p * _oriented(a, b, player)[0] for p, a, b in types)
-    truth_a, truth_b = bimatrix(spec) or (None, None)
-    assert truth_a is not None and truth_b is not None
+    own = np.sum([p * _oriented(a, b, player)[0] for p, a, b in types], axis=0)
     # The other player acts on what *it* is shown: in the signaling game the sender knows the
     # receiver sees the shown table.
     other_shown = shown_tables(spec, 1 - player)
     if other_shown is not None:
         other = _oriented(other_shown[0], other_shown[1], player)[1]
     else:
-        other = sum(p * _oriented(a, b, player)[1] for p, a, b in types)
+        other = np.sum([p * _oriented(a, b, player)[1] for p, a, b in types], axis=0)
     own_arr, other_arr = np.asarray(own, dtype=float), np.asarray(other, dtype=float)
     n_own, n_other = own_arr.shape
     return MatrixView(

@@ -146,13 +146,15 @@ def _two_stage_table(root: TreeNode) -> tuple[list[str], list[str], np.ndarray, 
 def _outcomes(node: TreeNode, path: list[str], out: list[str]) -> None:
     if node.payoffs is not None:
         out.append(
-            f"- {', then '.join(path)}: Player 1 gets {_num(node.payoffs[0])}, "
+            f"- if {', then '.join(path)}: Player 1 gets {_num(node.payoffs[0])}, "
             f"Player 2 gets {_num(node.payoffs[1])}"
         )
         return
     for _, label, prob, child in node.children:
-        who = "chance" if prob is not None else _player(node.player)
-        _outcomes(child, [*path, f"{who} {label}"], out)
+        step = f"chance gives {label}" if prob is not None else (
+            f"{_player(node.player)} chooses {label}"
+        )
+        _outcomes(child, [*path, step], out)
 
 
 def _count_leaves(node: TreeNode) -> int:

@@ -19,7 +19,8 @@ def summarize(store: Store, run_id: str) -> pd.DataFrame:
     decisions = load_decisions(store, run=run_id)
     episodes = load_episodes(store, run=run_id)
     rows = []
-    for (game_id, role), eps in episodes.groupby(["game_id", "role"], sort=False):
+    for key, eps in episodes.groupby(["game_id", "role"], sort=False):
+        game_id, role = str(key[0]), int(str(key[1]))
         dec = decisions[(decisions.game_id == game_id) & (decisions.role == role)]
         ok = dec[dec.parse_status == "ok"]
         shares = ok.action_label.value_counts(normalize=True).sort_index()
@@ -28,7 +29,7 @@ def summarize(store: Store, run_id: str) -> pd.DataFrame:
         rows.append(
             {
                 "game_id": game_id,
-                "role": int(role) + 1,
+                "role": role + 1,
                 "episodes": int((finished.status == "done").sum()),
                 "choices": ", ".join(f"{k} {v:.0%}" for k, v in shares.items()),
                 "mean_payoff": float(payoff.mean()) if len(payoff) else float("nan"),
