@@ -73,10 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     bare_rate, full_rate = bare / bare_s, n / full_s
     print(f"suite {args.suite}, {len(games)} games, {args.episodes} episodes per game and role")
     print(f"bare pyspiel loop : {bare:6d} decisions in {bare_s:7.3f} s = {bare_rate:10.0f} /s")
-    print(f"stratlens loop    : {n:6d} decisions in {full_s:7.3f} s = {full_rate:10.0f} /s "
-          f"({args.model}, prompt + view + agent + store)")
-    print(f"ratio stratlens / bare: {full_rate / bare_rate:.4f} "
-          f"(bare is {bare_rate / full_rate:.0f}x faster)")
+    print(
+        f"stratlens loop    : {n:6d} decisions in {full_s:7.3f} s = {full_rate:10.0f} /s "
+        f"({args.model}, prompt + view + agent + store)"
+    )
+    print(
+        f"ratio stratlens / bare: {full_rate / bare_rate:.4f} "
+        f"(bare is {bare_rate / full_rate:.0f}x faster)"
+    )
     print(f"store: {size} bytes for {n} decisions = {size / n:.0f} bytes per decision")
     return 0
 

@@ -17,7 +17,9 @@ def store_path(tmp_path: Path) -> Path:
     return tmp_path / "store.db"
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Runs ``python -m stratlens.cli ARGS`` in a fresh process."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(

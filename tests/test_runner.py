@@ -67,8 +67,9 @@ def test_same_seed_same_run_and_rerun_adds_nothing(tmp_path: Path) -> None:
     assert again.played == 0 and again.skipped == again.planned
     pd.testing.assert_frame_equal(a, _stable(load_decisions(str(tmp_path / "a.db"))))
 
-    other = evaluate("baseline/random", store=str(tmp_path / "c.db"), suite="classic",
-                     episodes=3, seed=8)
+    other = evaluate(
+        "baseline/random", store=str(tmp_path / "c.db"), suite="classic", episodes=3, seed=8
+    )
     c = _stable(load_decisions(str(tmp_path / "c.db")))
     assert other.run_id != again.run_id
     assert not a.action.equals(c.action)
@@ -86,8 +87,13 @@ def test_plan_is_deterministic_and_covers_roles() -> None:
 
 
 def test_self_play_and_opponents_recorded(store_path: Path) -> None:
-    evaluate("baseline/trust", games=["iterated_prisoners_dilemma"], episodes=1,
-             opponent="self", store=str(store_path))
+    evaluate(
+        "baseline/trust",
+        games=["iterated_prisoners_dilemma"],
+        episodes=1,
+        opponent="self",
+        store=str(store_path),
+    )
     both = load_decisions(str(store_path), include_opponents=True)
     assert set(both.agent) == {"subject", "opponent"}
     assert set(both.model) == {"baseline/trust"}
@@ -99,24 +105,44 @@ def test_self_play_and_opponents_recorded(store_path: Path) -> None:
 def _done_episodes(path: Path) -> int:
     try:
         with sqlite3.connect(path, timeout=5) as con:
-            return int(con.execute("select count(*) from episodes where status='done'").fetchone()[0])
+            return int(
+                con.execute("select count(*) from episodes where status='done'").fetchone()[0]
+            )
     except sqlite3.Error:
         return 0
 
 
 def test_sigkill_midway_then_rerun_matches_uninterrupted(tmp_path: Path) -> None:
-    args = ["eval", "--model", "baseline/qre", "-M", "lam=0.3", "--suite", "repeated",
-            "--episodes", "6", "--seed", "3", "--no-progress", "--max-connections", "2"]
+    args = [
+        "eval",
+        "--model",
+        "baseline/qre",
+        "-M",
+        "lam=0.3",
+        "--suite",
+        "repeated",
+        "--episodes",
+        "6",
+        "--seed",
+        "3",
+        "--no-progress",
+        "--max-connections",
+        "2",
+    ]
     clean = tmp_path / "clean.db"
-    subprocess.run([sys.executable, "-m", "stratlens.cli", *args, "--store", str(clean)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "stratlens.cli", *args, "--store", str(clean)],
+        check=True,
+        capture_output=True,
+    )
     total = _done_episodes(clean)
     assert total > 10
 
     killed = tmp_path / "killed.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "stratlens.cli", *args, "--store", str(killed)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     while _done_episodes(killed) < 3 and time.monotonic() < deadline and proc.poll() is None:
@@ -127,8 +153,11 @@ def test_sigkill_midway_then_rerun_matches_uninterrupted(tmp_path: Path) -> None
     partial = _done_episodes(killed)
     assert 0 < partial < total
 
-    subprocess.run([sys.executable, "-m", "stratlens.cli", *args, "--store", str(killed)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "stratlens.cli", *args, "--store", str(killed)],
+        check=True,
+        capture_output=True,
+    )
     a = _stable(load_decisions(str(clean), include_opponents=True))
     b = _stable(load_decisions(str(killed), include_opponents=True))
     pd.testing.assert_frame_equal(a, b)

@@ -136,9 +136,7 @@ class RunReport:
 class EpisodeRunner:
     """Plays episodes of one run and writes them to the store."""
 
-    def __init__(
-        self, config: EvalConfig, subject: Agent, opponent: Agent, store: Store
-    ) -> None:
+    def __init__(self, config: EvalConfig, subject: Agent, opponent: Agent, store: Store) -> None:
         self.config = config
         self.subject = subject
         self.opponent = opponent
@@ -169,8 +167,13 @@ class EpisodeRunner:
             decision = Decision(None, "error", error=f"{type(exc).__name__}: {exc}")
         if decision.action is not None and decision.action not in rendered.legal_actions:
             decision = Decision(
-                None, "illegal", raw_output=decision.raw_output, reasoning=decision.reasoning,
-                attempts=decision.attempts, usage=decision.usage, latency_s=decision.latency_s,
+                None,
+                "illegal",
+                raw_output=decision.raw_output,
+                reasoning=decision.reasoning,
+                attempts=decision.attempts,
+                usage=decision.usage,
+                latency_s=decision.latency_s,
                 error=f"action {decision.action} is not legal",
             )
         label = rendered.legal_actions.get(decision.action) if decision.action is not None else None

@@ -73,8 +73,9 @@ def _cases() -> list[tuple[str, str, int, Any, str]]:
     return cases
 
 
-@pytest.mark.parametrize(("name", "game_id", "player", "state", "protocol"), _cases(),
-                         ids=[c[0] for c in _cases()])
+@pytest.mark.parametrize(
+    ("name", "game_id", "player", "state", "protocol"), _cases(), ids=[c[0] for c in _cases()]
+)
 def test_prompt_snapshot(name: str, game_id: str, player: int, state: Any, protocol: str) -> None:
     spec = get_game(game_id)
     state = state if state is not None else _first_decision(spec, player)
@@ -83,7 +84,9 @@ def test_prompt_snapshot(name: str, game_id: str, player: int, state: Any, proto
     if UPDATE:
         SNAPSHOTS.mkdir(exist_ok=True)
         path.write_text(text + "\n")
-    assert path.exists(), f"missing snapshot {path.name}: regenerate with STRATLENS_UPDATE_SNAPSHOTS=1"
+    assert path.exists(), (
+        f"missing snapshot {path.name}: regenerate with STRATLENS_UPDATE_SNAPSHOTS=1"
+    )
     assert text + "\n" == path.read_text()
 
 
@@ -99,12 +102,13 @@ def test_prompts_are_neutral_and_complete(spec: GameSpec) -> None:
             for label in r.legal_actions.values():
                 assert label in r.prompt
             assert set(r.legal_actions) == set(state.legal_actions(player))
-        assert ("step by step" in render(spec, state, player, "cot").prompt)
-        assert ("no explanation" in render(spec, state, player, "vanilla").prompt)
+        assert "step by step" in render(spec, state, player, "cot").prompt
+        assert "no explanation" in render(spec, state, player, "vanilla").prompt
 
 
-@pytest.mark.parametrize("spec", [s for s in iter_games() if s.kind == "matrix"],
-                         ids=lambda s: s.id)
+@pytest.mark.parametrize(
+    "spec", [s for s in iter_games() if s.kind == "matrix"], ids=lambda s: s.id
+)
 def test_matrix_prompt_shows_each_cell_once(spec: GameSpec) -> None:
     pair = bimatrix(spec)
     assert pair is not None

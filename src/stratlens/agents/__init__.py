@@ -4,7 +4,7 @@ Model strings pick the agent: ``baseline/<style>`` for the reference agents; fur
 are registered by their modules with `agent_factory`.
 """
 
-from stratlens.agents import baseline
+import stratlens.agents.baseline  # noqa: F401  (registers the baseline/… factory)
 from stratlens.agents._protocol import (
     PARSE_STATUSES,
     PROTOCOLS,
@@ -21,8 +21,6 @@ from stratlens.agents._registry import (
     parse_model_args,
     registered_prefixes,
 )
-
-del baseline
 
 __all__ = [
     "PARSE_STATUSES",

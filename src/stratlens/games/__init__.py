@@ -7,7 +7,12 @@ matrix games and textbook games that separate the reasoning styles), ``sequentia
 This package imports nothing of stratlens but `stratlens.errors`.
 """
 
-from stratlens.games import _catalog_matrix, _catalog_repeated, _catalog_sequential
+from stratlens.games import (
+    _catalog_matrix,
+    _catalog_repeated,
+    _catalog_sequential,
+    _catalog_textbook,
+)
 from stratlens.games._extract import (
     bimatrix,
     decision_view,
@@ -39,7 +44,7 @@ from stratlens.games.views import (
     TreeView,
 )
 
-del _catalog_matrix, _catalog_repeated, _catalog_sequential
+del _catalog_matrix, _catalog_repeated, _catalog_sequential, _catalog_textbook
 
 __all__ = [
     "CHANCE",

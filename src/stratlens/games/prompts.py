@@ -151,8 +151,10 @@ def _outcomes(node: TreeNode, path: list[str], out: list[str]) -> None:
         )
         return
     for _, label, prob, child in node.children:
-        step = f"chance gives {label}" if prob is not None else (
-            f"{_player(node.player)} chooses {label}"
+        step = (
+            f"chance gives {label}"
+            if prob is not None
+            else (f"{_player(node.player)} chooses {label}")
         )
         _outcomes(child, [*path, step], out)
 

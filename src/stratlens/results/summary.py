@@ -40,7 +40,12 @@ def summarize(store: Store, run_id: str) -> pd.DataFrame:
     return pd.DataFrame(
         rows,
         columns=[
-            "game_id", "role", "episodes", "choices", "mean_payoff", "failures",
+            "game_id",
+            "role",
+            "episodes",
+            "choices",
+            "mean_payoff",
+            "failures",
             "failed_episodes",
         ],
     )

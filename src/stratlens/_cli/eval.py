@@ -1,0 +1,113 @@
+"""`stratlens eval`: evaluate one model on a suite and print a summary per game and role."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    ev = sub.add_parser("eval", help="evaluate one model on a suite of games")
+    ev.add_argument("--model", required=True, help="e.g. baseline/minimax, openai/gpt-4o")
+    ev.add_argument(
+        "-M",
+        dest="model_args",
+        action="append",
+        default=None,
+        metavar="KEY=VALUE",
+        help="model argument (repeatable)",
+    )
+    ev.add_argument("--suite", help="suite of games (default: jia2025)")
+    ev.add_argument("--game", action="append", default=None, help="a game id (repeatable)")
+    ev.add_argument(
+        "--episodes", type=int, default=None, help="episodes per game and role (default 15)"
+    )
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--prompt", default="vanilla", help="prompt protocol: vanilla or cot")
+    ev.add_argument(
+        "--opponent",
+        default=None,
+        help="opponent agent for the other role (default baseline/belief), or self",
+    )
+    ev.add_argument(
+        "--store", help="SQLite store (default $STRATLENS_STORE or results/stratlens.db)"
+    )
+    ev.add_argument(
+        "--max-connections", type=int, default=16, help="episodes (and requests) in flight at once"
+    )
+    ev.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ev.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ev.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from stratlens._cli._common import dump_json
+    from stratlens.agents import parse_model_args
+    from stratlens.results.store import open_store
+    from stratlens.results.summary import summarize
+    from stratlens.runner import (
+        DEFAULT_EPISODES,
+        DEFAULT_OPPONENT,
+        EvalConfig,
+        resolve_games,
+        run_async,
+    )
+
+    config = EvalConfig(
+        model=args.model,
+        games=resolve_games(args.suite, args.game),
+        model_args=parse_model_args(args.model_args),
+        suite=args.suite if args.suite else (None if args.game else "jia2025"),
+        episodes=DEFAULT_EPISODES if args.episodes is None else args.episodes,
+        seed=args.seed,
+        protocol=args.prompt,
+        opponent=args.opponent or DEFAULT_OPPONENT,
+    )
+    report = asyncio.run(
+        run_async(
+            config,
+            args.store,
+            concurrency=args.max_connections,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    )
+    with open_store(args.store) as store:
+        table = summarize(store, report.run_id)
+    if args.json:
+        out = {
+            "run_id": report.run_id,
+            "store": report.store_path,
+            "planned": report.planned,
+            "played": report.played,
+            "skipped": report.skipped,
+            "failed": report.failed,
+            "summary": table.to_dict(orient="records"),
+        }
+        print(dump_json(out))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"{config.model} · run {report.run_id}")
+    for col in ("game", "role", "episodes", "choices", "mean payoff", "failures"):
+        t.add_column(col, justify="right" if col in ("role", "episodes", "failures") else "left")
+    for row in table.to_dict(orient="records"):
+        payoff = float(row["mean_payoff"])
+        t.add_row(
+            str(row["game_id"]),
+            f"P{row['role']}",
+            str(row["episodes"]),
+            str(row["choices"]),
+            "-" if math.isnan(payoff) else f"{payoff:.2f}",
+            str(row["failures"]),
+        )
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    console.print(t)
+    console.print(
+        f"{report.played} episodes played, {report.skipped} already in the store, "
+        f"{report.failed} failed · store: {report.store_path}"
+    )
+    return 0

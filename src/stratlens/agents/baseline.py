@@ -1,0 +1,180 @@
+"""Reference agents: one per reasoning style, model strings ``baseline/<name>``.
+
+========================  ===============================  ===================
+model string              style                            ``-M`` arguments
+========================  ===============================  ===================
+``baseline/random``       uniform over the legal actions   none
+``baseline/minimax``      ``minimax``                      none
+``baseline/trust``        ``trust_based``                  none
+``baseline/belief``       ``belief_anticipation``          ``k`` (int ≥ 1, 2)
+``baseline/nash``         ``nash``                         none
+``baseline/qre``          ``qre``                          ``lam`` (> 0, 1.0)
+========================  ===============================  ===================
+
+An agent computes its style's choice distribution from ``turn.view`` (`style_choice`),
+restricts it to ``turn.legal_actions``, samples with ``numpy.random.default_rng(turn.seed)``
+(its only source of randomness) and writes a trace from the numbers it computed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+import numpy as np
+
+from stratlens.agents._choice import FloatArray, Style, StyleResult
+from stratlens.agents._protocol import Decision, Turn
+from stratlens.agents._registry import agent_factory
+from stratlens.agents._styles import DEFAULT_LAM, DEFAULT_LEVEL, style_choice
+from stratlens.agents._traces import Names, write_trace
+from stratlens.errors import ModelArgsError, UnknownModelError
+from stratlens.games.views import TreeView
+
+#: Agent name → the style it plays.
+BASELINES: dict[str, Style] = {
+    "random": "random",
+    "minimax": "minimax",
+    "trust": "trust_based",
+    "belief": "belief_anticipation",
+    "nash": "nash",
+    "qre": "qre",
+}
+_ARGS: dict[str, tuple[str, ...]] = {"belief": ("k",), "qre": ("lam",)}
+
+
+class BaselineAgent:
+    """A reference agent playing one style deterministically given the turn's seed."""
+
+    def __init__(self, kind: str, *, k: int = DEFAULT_LEVEL, lam: float = DEFAULT_LAM) -> None:
+        if kind not in BASELINES:
+            raise UnknownModelError(_unknown(kind))
+        if k < 1:
+            raise ModelArgsError(f"baseline/belief: k must be an integer >= 1, got {k}")
+        if not (lam > 0.0 and math.isfinite(lam)):
+            raise ModelArgsError(f"baseline/qre: lam must be a positive number, got {lam}")
+        self.kind = kind
+        self.style: Style = BASELINES[kind]
+        self.k = k
+        self.lam = lam
+
+    @property
+    def name(self) -> str:
+        if self.kind == "belief" and self.k != DEFAULT_LEVEL:
+            return f"baseline/belief(k={self.k})"
+        if self.kind == "qre" and self.lam != DEFAULT_LAM:
+            return f"baseline/qre(lam={self.lam:g})"
+        return f"baseline/{self.kind}"
+
+    def compute(self, turn: Turn) -> StyleResult:
+        """The style's full computation at this turn (before restricting to legal actions)."""
+        return style_choice(self.style, turn.view, k=self.k, lam=self.lam)
+
+    def decide(self, turn: Turn) -> Decision:
+        result = self.compute(turn)
+        legal = sorted(turn.legal_actions)
+        probs = _restrict(result, legal)
+        rng = np.random.default_rng(turn.seed)
+        action = legal[int(rng.choice(len(legal), p=probs))]
+        names = _names(turn)
+        reasoning = write_trace(result, action, names, rng)
+        return Decision(
+            action=action,
+            parse_status="ok",
+            raw_output=f"Final answer: {names.mine(action)}",
+            reasoning=reasoning,
+        )
+
+    async def act(self, turn: Turn) -> Decision:
+        return self.decide(turn)
+
+
+def _restrict(result: StyleResult, legal: list[int]) -> FloatArray:
+    """The style's probabilities on the legal actions, renormalised.
+
+    If the style puts no mass on a legal action, the legal actions of highest style value are
+    taken (ties split); actions the style does not know get nothing unless nothing else is left.
+    """
+    pos = {a: i for i, a in enumerate(result.actions)}
+    p = np.asarray([result.probs[pos[a]] if a in pos else 0.0 for a in legal], dtype=float)
+    if p.sum() > 1e-12:
+        out: FloatArray = p / p.sum()
+        return out
+    known = [i for i, a in enumerate(legal) if a in pos]
+    if not known:
+        return np.full(len(legal), 1.0 / len(legal))
+    vals = np.asarray([result.values[pos[legal[i]]] for i in known], dtype=float)
+    best = vals >= vals.max() - 1e-9
+    out = np.zeros(len(legal))
+    for i, b in zip(known, best, strict=True):
+        out[i] = float(b)
+    out /= out.sum()
+    return out
+
+
+_NUMBERED = re.compile(r"^(row|column) \d+$")
+
+
+def _names(turn: Turn) -> Names:
+    """Labels for the decider's actions (from the turn) and for the other player's."""
+    labels = dict(turn.legal_actions)
+    if isinstance(turn.view, TreeView):
+        for a, label, _, _ in turn.view.root.children:
+            labels.setdefault(a, label)
+    mine_kind = next(
+        (m.group(1) for m in map(_NUMBERED.match, labels.values()) if m is not None), None
+    )
+    other_kind = {"row": "column", "column": "row"}.get(mine_kind or "", "option")
+
+    def mine(a: int) -> str:
+        return labels.get(a, f"option {a}")
+
+    def theirs(j: int) -> str:
+        return f"{other_kind} {j}" if other_kind != "option" else f"their option {j}"
+
+    return Names(mine=mine, theirs=theirs)
+
+
+def _unknown(kind: str) -> str:
+    known = ", ".join(f"baseline/{k}" for k in BASELINES)
+    return f"unknown model 'baseline/{kind}' (known: {known})"
+
+
+def _parse_k(value: str) -> int:
+    try:
+        k = int(value)
+    except ValueError:
+        raise ModelArgsError(
+            f"model argument k={value!r} for baseline/belief: expected an integer >= 1"
+        ) from None
+    if k < 1:
+        raise ModelArgsError(f"model argument k={value!r} for baseline/belief: must be >= 1")
+    return k
+
+
+def _parse_lam(value: str) -> float:
+    try:
+        lam = float(value)
+    except ValueError:
+        raise ModelArgsError(
+            f"model argument lam={value!r} for baseline/qre: expected a positive number"
+        ) from None
+    if not (lam > 0.0 and math.isfinite(lam)):
+        raise ModelArgsError(f"model argument lam={value!r} for baseline/qre: must be > 0")
+    return lam
+
+
+@agent_factory("baseline")
+def make_baseline(name: str, args: Mapping[str, str]) -> BaselineAgent:
+    """``baseline/<name>`` with its ``-M`` arguments (``k`` for belief, ``lam`` for qre)."""
+    if name not in BASELINES:
+        raise UnknownModelError(_unknown(name))
+    allowed = _ARGS.get(name, ())
+    for key in args:
+        if key not in allowed:
+            takes = f"takes {', '.join(allowed)}" if allowed else "takes no arguments"
+            raise ModelArgsError(f"unknown model argument {key!r} for baseline/{name} ({takes})")
+    k = _parse_k(args["k"]) if "k" in args else DEFAULT_LEVEL
+    lam = _parse_lam(args["lam"]) if "lam" in args else DEFAULT_LAM
+    return BaselineAgent(name, k=k, lam=lam)
