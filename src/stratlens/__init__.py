@@ -30,7 +30,15 @@ _EXPORTS = {
     "UsageError": "stratlens.errors",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+__all__ = [
+    "EvalConfig",
+    "RunReport",
+    "StratlensError",
+    "UsageError",
+    "__version__",
+    "evaluate",
+    "load_decisions",
+]
 
 
 def __getattr__(name: str) -> Any:

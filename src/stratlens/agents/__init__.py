@@ -5,6 +5,7 @@ are registered by their modules with `agent_factory`.
 """
 
 import stratlens.agents.baseline  # noqa: F401  (registers the baseline/… factory)
+from stratlens.agents._choice import Style, StyleResult
 from stratlens.agents._protocol import (
     PARSE_STATUSES,
     PROTOCOLS,
@@ -21,6 +22,7 @@ from stratlens.agents._registry import (
     parse_model_args,
     registered_prefixes,
 )
+from stratlens.agents._styles import style_choice
 
 __all__ = [
     "PARSE_STATUSES",
@@ -29,10 +31,13 @@ __all__ = [
     "Decision",
     "ParseStatus",
     "PromptProtocol",
+    "Style",
+    "StyleResult",
     "Turn",
     "Usage",
     "agent_factory",
     "make_agent",
     "parse_model_args",
     "registered_prefixes",
+    "style_choice",
 ]

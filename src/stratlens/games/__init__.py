@@ -33,6 +33,7 @@ from stratlens.games._spec import (
     register,
     suites,
 )
+from stratlens.games.structure import describe, structure
 from stratlens.games.views import (
     CHANCE,
     TERMINAL,
@@ -60,6 +61,7 @@ __all__ = [
     "TreeView",
     "bimatrix",
     "decision_view",
+    "describe",
     "get_game",
     "is_simultaneous",
     "iter_games",
@@ -69,6 +71,7 @@ __all__ = [
     "payoff_types",
     "register",
     "shown_tables",
+    "structure",
     "suites",
     "tree_of",
 ]
