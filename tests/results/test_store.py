@@ -75,7 +75,7 @@ def _files(root: Path) -> list[str]:
 def test_new_store_has_schema_version_wal_and_pragmas(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "s.db"
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 1
+        assert store.schema_version == SCHEMA_VERSION == 2
         pragmas = {
             p: store.conn.execute(f"PRAGMA {p}").fetchone()[0]
             for p in ("foreign_keys", "synchronous", "busy_timeout")
@@ -86,7 +86,7 @@ def test_new_store_has_schema_version_wal_and_pragmas(tmp_path: Path) -> None:
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # persistent
         version = raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert version == ("1",)
+    assert version == ("2",)
     assert {"meta", "runs", "episodes", "decisions", "profiles", "fits", "cache"} <= _tables(path)
 
 
@@ -101,7 +101,7 @@ def test_reopening_is_idempotent(tmp_path: Path) -> None:
             assert store.get_run("run-a") is not None
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == schema
-        assert raw.execute("SELECT key, value FROM meta").fetchall() == [("schema_version", "1")]
+        assert raw.execute("SELECT key, value FROM meta").fetchall() == [("schema_version", "2")]
 
 
 def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
@@ -531,3 +531,24 @@ def test_done_without_returns_is_an_execution_failure(tmp_path: Path) -> None:
     assert episodes["status"].tolist() == ["done"] and episodes["returns"].tolist() == [None]
     assert pd.isna(episodes["subject_payoff"].iloc[0]) and episodes["failures"].tolist() == [1]
     assert decisions["action"].isna().tolist() == [True] and pd.isna(decisions["payoff"].iloc[0])
+
+
+def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
+    from stratlens.results import _schema
+
+    path = tmp_path / "v1.db"
+    raw = sqlite3.connect(path)
+    for sql in _schema.MIGRATIONS[0]:
+        raw.execute(sql)
+    raw.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '1')")
+    raw.execute(
+        "INSERT INTO runs VALUES ('r1', 't', 'baseline/random', '{}', NULL, '[]', 'vanilla', "
+        "'baseline/belief', 1, 0, '0.1', '{}')"
+    )
+    raw.commit()
+    raw.close()
+    with open_store(path) as store:
+        assert store.schema_version == 2
+        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
+        assert {"trace_labels", "analysis_cache"} <= tables
+        assert store.get_run("r1") is not None

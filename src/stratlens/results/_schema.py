@@ -103,7 +103,28 @@ _V1: tuple[str, ...] = (
     )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Version 2: what the analysis computes from the decisions, kept so that it is computed once.
+_V2: tuple[str, ...] = (
+    """CREATE TABLE trace_labels (
+        decision_id INTEGER NOT NULL REFERENCES decisions(id) ON DELETE CASCADE,
+        classifier  TEXT NOT NULL,              -- e.g. 'offline@<corpus hash>', 'judge:<model>'
+        label       TEXT NOT NULL,
+        scores      TEXT NOT NULL,              -- JSON object, label -> probability
+        evidence    TEXT NOT NULL,              -- the span that decided
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (decision_id, classifier)
+    )""",
+    """CREATE TABLE analysis_cache (
+        key        TEXT PRIMARY KEY,            -- kind + run id + code version, hashed
+        kind       TEXT NOT NULL,               -- e.g. 'metrics', 'structure'
+        run_id     TEXT REFERENCES runs(run_id) ON DELETE CASCADE,
+        value      TEXT NOT NULL,               -- JSON
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX analysis_cache_run ON analysis_cache(run_id, kind)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
