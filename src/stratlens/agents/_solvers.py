@@ -7,13 +7,11 @@ the game is ``(other.T, own.T)``. Every function is pure and deterministic.
 
 from __future__ import annotations
 
-import warnings
-
-import nashpy
 import numpy as np
-from scipy.optimize import linprog, root
+from scipy.optimize import root
 
 from stratlens.agents._choice import FloatArray
+from stratlens.games._equilibria import all_equilibria, maximin_strategy
 
 TOL = 1e-9
 
@@ -59,23 +57,9 @@ def constant_sum(own: FloatArray, other: FloatArray) -> bool:
 
 
 def maximin_mixed(own: FloatArray) -> tuple[float, FloatArray]:
-    """The mixed security level of the row chooser and a strategy guaranteeing it (LP).
-
-    Maximise v subject to (xᵀ own)_j ≥ v for every column j, x in the simplex.
-    """
-    rows, cols = own.shape
-    c = np.zeros(rows + 1)
-    c[-1] = -1.0
-    a_ub = np.hstack([-own.T, np.ones((cols, 1))])
-    a_eq = np.append(np.ones(rows), 0.0).reshape(1, -1)
-    bounds = [(0.0, 1.0)] * rows + [(None, None)]
-    res = linprog(
-        c, A_ub=a_ub, b_ub=np.zeros(cols), A_eq=a_eq, b_eq=[1.0], bounds=bounds, method="highs"
-    )
-    if not res.success:  # a finite matrix always has a solution
-        raise RuntimeError(f"maximin linear program failed: {res.message}")
-    x = clean(np.asarray(res.x[:-1], dtype=float))
-    return float((x @ own).min()), x
+    """The mixed security level of the row chooser and a strategy guaranteeing it (an LP)."""
+    value, x = maximin_strategy(own)
+    return value, clean(x)
 
 
 def clean(p: FloatArray, eps: float = 1e-10) -> FloatArray:
@@ -92,27 +76,15 @@ def is_equilibrium(own: FloatArray, other: FloatArray, x: FloatArray, y: FloatAr
 
 
 def nash_equilibria(own: FloatArray, other: FloatArray) -> list[tuple[FloatArray, FloatArray]]:
-    """Nash equilibria (x for the decider, y for the other) from nashpy, verified and deduped.
+    """Nash equilibria (x for the decider, y for the other), verified and deduped.
 
-    Support enumeration and vertex enumeration are both run (each can miss equilibria of a
-    degenerate game), candidates are checked against the payoffs and merged when closer than
-    1e-6. Ordered by the sum of expected payoffs (highest first), then lexicographically by
-    (x, y) with more weight on earlier actions first, so the first one is the deterministic
-    selection the reference agent plays.
+    The equilibria are the structure module's (pure ones by best-response check, mixed ones
+    from nashpy), checked again against these payoffs and merged when closer than 1e-6.
+    Ordered by the sum of expected payoffs (highest first), then lexicographically by (x, y)
+    with more weight on earlier actions first, so the first one is the deterministic selection
+    the reference agent plays.
     """
-    game = nashpy.Game(own, other)
-    found: list[tuple[FloatArray, FloatArray]] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # nashpy warns on degenerate games; checked below
-        for method in (game.support_enumeration, game.vertex_enumeration):
-            try:
-                found += [(np.asarray(x, float), np.asarray(y, float)) for x, y in method()]
-            except Exception:  # qhull can fail on a degenerate polytope
-                continue
-        if not found:
-            for label in range(sum(own.shape)):
-                x, y = game.lemke_howson(initial_dropped_label=label)
-                found.append((np.asarray(x, float), np.asarray(y, float)))
+    found = all_equilibria(own, other)
     kept: list[tuple[FloatArray, FloatArray]] = []
     for x, y in found:
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
