@@ -1,0 +1,290 @@
+"""Behavioural reasoning styles from choices alone: a finite mixture of noisy style models.
+
+Public entry point (used by ``stratlens profile``)::
+
+    frame = load_decisions(store, run=run, include_opponents=True)
+    profiles = behavior_profile(frame, noise="tremble", k=2)   # -> dict[model, StyleProfile]
+    profiles["openai/gpt-4o"].weights   # {"minimax": .., "trust_based": ..,
+                                        #  "belief_anticipation": .., "other": ..}
+
+Each style of ``reference/profiles.md`` (``minimax``, ``trust_based``,
+``belief_anticipation`` at level ``k``; ``other`` = uniform) is a choice model with noise
+(`stratlens.profiler._style_models`: by default the style's own choice probabilities mixed
+with uniform play, ``(1 - eps) * probs + eps / n``; or logit on the style's values). A model's
+decisions over all its games are explained as a finite mixture ``sum_s w_s p_s(action)`` fitted
+by maximum likelihood (EM for the weights, one noise parameter shared by the styles): ``w_s``
+is the weight of each style, the share of decisions the style accounts for. The noise is
+bounded (``eps <= 0.5``, ``lam >= 2``) so that near-uniform play is attributed to ``other``
+and not to a style with maximal noise.
+
+Only the subject's decisions with a legal action (``parse_status == "ok"``) are fitted; their
+views are rebuilt from the stored rows (`stratlens.profiler._replay`). A game informs the
+profile only where the styles predict different actions: `diagnostic_power` measures it per
+game, role and pair of styles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from stratlens.games import (
+    CHANCE,
+    DecisionView,
+    TreeNode,
+    TreeView,
+    decision_view,
+    get_game,
+    list_games,
+    matrix_view,
+)
+from stratlens.profiler._mixture import fit_mixture
+from stratlens.profiler._replay import ONE_SHOT_KINDS, decision_views
+from stratlens.profiler._style_models import (
+    NOISES,
+    STYLES,
+    Noise,
+    StyleBasis,
+    noisy_probs,
+    style_basis,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_K = 2
+
+
+@dataclass(frozen=True)
+class StyleProfile:
+    """The behavioural profile of one model: style weights and the fitted noise."""
+
+    model: str
+    weights: dict[str, float]
+    noise: float
+    noise_model: str
+    loglik: float
+    n_decisions: int
+    games: tuple[str, ...]
+    k: int = DEFAULT_K
+
+    @property
+    def dominant(self) -> str:
+        """The style of largest weight."""
+        return max(self.weights, key=lambda s: self.weights[s])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "weights": dict(self.weights),
+            "noise": self.noise,
+            "noise_model": self.noise_model,
+            "loglik": self.loglik,
+            "n_decisions": self.n_decisions,
+            "games": list(self.games),
+            "k": self.k,
+        }
+
+
+class _Bases:
+    """`style_basis` per (view, legal actions), computed once."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.memo: dict[tuple[DecisionView, tuple[int, ...]], StyleBasis] = {}
+
+    def __call__(self, view: DecisionView, legal: tuple[int, ...]) -> StyleBasis:
+        key = (view, legal)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = style_basis(view, legal, k=self.k)
+        return hit
+
+
+def fit_styles(
+    views: Sequence[DecisionView],
+    legal: Sequence[Sequence[int]],
+    actions: Sequence[int],
+    *,
+    noise: Noise = "tremble",
+    k: int = DEFAULT_K,
+    model: str = "",
+    games: Iterable[str] = (),
+) -> StyleProfile:
+    """The mixture fit of one set of decisions: ``views[i]`` with legal actions ``legal[i]``
+    where action ``actions[i]`` was taken."""
+    if noise not in NOISES:
+        raise ValueError(f"unknown noise model {noise!r} (known: {', '.join(NOISES)})")
+    basis = _Bases(k)
+    bases, chosen = [], []
+    for view, leg, act in zip(views, legal, actions, strict=True):
+        legal_t = tuple(sorted(int(a) for a in leg))
+        if int(act) not in legal_t:
+            raise ValueError(f"action {act} is not among the legal actions {legal_t}")
+        bases.append(basis(view, legal_t))
+        chosen.append(legal_t.index(int(act)))
+    fitted = fit_mixture(bases, chosen, noise)
+    return StyleProfile(
+        model=model,
+        weights={s: float(w) for s, w in zip(STYLES, fitted.weights, strict=True)},
+        noise=fitted.noise,
+        noise_model=noise,
+        loglik=fitted.loglik,
+        n_decisions=len(bases),
+        games=tuple(dict.fromkeys(games)),
+        k=k,
+    )
+
+
+def usable_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
+    """The subject's decisions that named a legal action."""
+    rows = decisions
+    if "agent" in rows.columns:
+        rows = rows[rows["agent"] == "subject"]
+    rows = rows[(rows["parse_status"] == "ok") & rows["action"].notna()]
+    return rows
+
+
+def behavior_profile(
+    decisions: pd.DataFrame,
+    *,
+    history: pd.DataFrame | None = None,
+    noise: Noise = "tremble",
+    k: int = DEFAULT_K,
+) -> dict[str, StyleProfile]:
+    """Style weights per model from stored decisions.
+
+    ``decisions`` is a `load_decisions` frame; its subject rows are fitted. Tree and repeated
+    games need every decision of their episodes to rebuild the views: pass
+    ``load_decisions(..., include_opponents=True)`` as ``decisions`` (or as ``history``).
+    Models with no usable decision are left out.
+    """
+    rows = usable_decisions(decisions)
+    source = decisions if history is None else history
+    out: dict[str, StyleProfile] = {}
+    for model, group in rows.groupby("model", sort=True):
+        views = decision_views(group, source)
+        legal = [sorted(int(a) for a in la) for la in group["legal_actions"]]
+        out[str(model)] = fit_styles(
+            views,
+            legal,
+            [int(a) for a in group["action"]],
+            noise=noise,
+            k=k,
+            model=str(model),
+            games=[str(g) for g in group["game_id"]],
+        )
+    return out
+
+
+# -- diagnostic power --------------------------------------------------------------------
+
+
+def _tree_views(node: TreeNode, role: int) -> list[DecisionView]:
+    if node.is_terminal:
+        return []
+    here: list[DecisionView] = [TreeView(node, role)] if node.player == role else []
+    below = [v for c in node.children for v in _tree_views(c[3], role)]
+    return here + below
+
+
+def catalog_views(game_id: str, role: int) -> list[DecisionView]:
+    """The decisions of ``role`` in a catalog game, as diagnostics weigh them: the one view of
+    a one-shot game; every decision node of the role in a tree (chance nodes descended); the
+    first round of a repeated game."""
+    spec = get_game(game_id)
+    if spec.kind in ONE_SHOT_KINDS:
+        return [matrix_view(spec, role)]
+    state = spec.game().new_initial_state()
+    if spec.kind == "tree":
+        from stratlens.games import tree_of
+
+        return _tree_views(tree_of(state), role)
+    while state.is_chance_node():
+        state.apply_action(state.chance_outcomes()[0][0])
+    return [decision_view(spec, state, role)]
+
+
+def separation(
+    views: Sequence[DecisionView], *, noise_level: float = 0.1, k: int = DEFAULT_K
+) -> pd.DataFrame:
+    """How well decisions at these views separate each pair of styles.
+
+    Per ordered pair (a, b): ``tv``, the total-variation distance between the noise-free
+    predictions (``other`` = uniform), and ``kl``, the expected log-likelihood ratio per
+    decision in favour of a when a plays with tremble ``noise_level`` (KL(p_a || p_b)); both
+    averaged over the views.
+    """
+    import pandas as pd
+
+    tv = np.zeros((len(STYLES), len(STYLES)))
+    kl = np.zeros_like(tv)
+    for view in views:
+        legal = _legal_of(view)
+        basis = style_basis(view, legal, k=k)
+        clean = noisy_probs(basis, "tremble", 0.0)
+        noisy = noisy_probs(basis, "tremble", noise_level)
+        tv += 0.5 * np.abs(clean[:, None, :] - clean[None, :, :]).sum(axis=2)
+        logs = np.log(noisy)
+        kl += (noisy[:, None, :] * (logs[:, None, :] - logs[None, :, :])).sum(axis=2)
+    tv /= max(len(views), 1)
+    kl /= max(len(views), 1)
+    rows = [
+        {"style_a": a, "style_b": b, "tv": float(tv[i, j]), "kl": float(kl[i, j])}
+        for i, a in enumerate(STYLES)
+        for j, b in enumerate(STYLES)
+        if i < j
+    ]
+    for r in rows:
+        i, j = STYLES.index(r["style_a"]), STYLES.index(r["style_b"])
+        r["kl_reverse"] = float(kl[j, i])
+    return pd.DataFrame(rows)
+
+
+def _legal_of(view: DecisionView) -> tuple[int, ...]:
+    from stratlens.games import MatrixView, RepeatedView
+
+    if isinstance(view, MatrixView):
+        return view.own_actions
+    if isinstance(view, RepeatedView):
+        return view.stage.own_actions
+    return tuple(c[0] for c in view.root.children if view.root.player != CHANCE)
+
+
+def diagnostic_power(
+    games: Iterable[str] | None = None,
+    *,
+    suite: str | None = None,
+    noise_level: float = 0.1,
+    k: int = DEFAULT_K,
+) -> pd.DataFrame:
+    """Per game, role and pair of styles: ``tv`` and ``kl`` of `separation` on the game's
+    `catalog_views`. ``games`` (ids) or ``suite`` (default: every game of the catalog)."""
+    import pandas as pd
+
+    ids = list(games) if games is not None else [g.id for g in list_games(suite)]
+    frames = []
+    for game_id in ids:
+        spec = get_game(game_id)
+        for role in spec.roles:
+            frame = separation(catalog_views(game_id, role), noise_level=noise_level, k=k)
+            frame.insert(0, "role", role)
+            frame.insert(0, "game_id", game_id)
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+__all__ = [
+    "DEFAULT_K",
+    "STYLES",
+    "StyleProfile",
+    "behavior_profile",
+    "catalog_views",
+    "diagnostic_power",
+    "fit_styles",
+    "separation",
+    "usable_decisions",
+]

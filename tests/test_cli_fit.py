@@ -1,0 +1,79 @@
+"""`stratlens fit`: TQRE per model and game from a store, recorded in the fits table."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import stratlens
+from stratlens.profiler.tqre import fit
+from stratlens.results import load_decisions
+from tests.conftest import run_cli
+
+GAMES = ["competitive_baseline", "sequential", "iterated_chicken"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("fit") / "store.db"
+    stratlens.evaluate("baseline/qre", games=GAMES, episodes=15, store=str(path))
+    return path
+
+
+def _counts(path: Path, game: str, role: int, size: int) -> list[int]:
+    frame = load_decisions(path)
+    rows = frame[(frame["game_id"] == game) & (frame["player"] == role) & (frame["step"] == 0)]
+    return np.bincount(rows["action"].astype(int), minlength=size).tolist()
+
+
+def test_fit_json_per_game_and_recorded(store: Path) -> None:
+    res = run_cli("fit", "--store", str(store), "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    by_game = {r["game_id"]: r for r in out}
+    assert set(by_game) == {"competitive_baseline", "sequential"}  # the repeated game is skipped
+    comp = by_game["competitive_baseline"]
+    assert comp["model"] == "baseline/qre" and comp["estimator"] == "tqre"
+    assert comp["n"] == [15.0, 15.0]
+    assert by_game["sequential"]["n"] == [15.0, None]
+    # The same numbers as the Python API on the stored counts.
+    want = fit(
+        "competitive_baseline",
+        (
+            _counts(store, "competitive_baseline", 0, 3),
+            _counts(store, "competitive_baseline", 1, 3),
+        ),
+    )
+    assert comp["tau"] == pytest.approx(want.tau)
+    assert comp["gamma"] == pytest.approx(want.gamma)
+    assert comp["identified"] == want.identified
+    lo, hi = comp["tau_ci"]
+    assert lo <= comp["tau"] and (hi is None or comp["tau"] <= hi)
+    with sqlite3.connect(store) as conn:
+        rows = conn.execute("SELECT game_id, method, n FROM fits ORDER BY game_id").fetchall()
+    assert rows == [("competitive_baseline", "tqre", 30), ("sequential", "tqre", 15)]
+
+
+def test_fit_jia2025_table(store: Path) -> None:
+    res = run_cli("fit", "--store", str(store), "--estimator", "jia2025", "--no-save")
+    assert res.returncode == 0, res.stderr
+    assert "competitive_baseline" in res.stdout and "jia2025" in res.stdout
+    assert "identified" in res.stdout
+    with sqlite3.connect(store) as conn:
+        methods = {r[0] for r in conn.execute("SELECT method FROM fits")}
+    assert "jia2025" not in methods  # --no-save
+
+
+def test_fit_bad_input_is_one_line(store: Path, tmp_path: Path) -> None:
+    res = run_cli("fit", "--store", str(store), "--estimator", "nope")
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0 and "invalid choice" in res.stderr
+    res = run_cli("fit", "--store", str(tmp_path / "missing.db"))
+    assert res.returncode == 2 and "no store" in res.stderr
+    assert not (tmp_path / "missing.db").exists()
+    res = run_cli("fit", "--store", str(store), "--run", "deadbeef")
+    assert res.returncode == 2 and "no run" in res.stderr
