@@ -1,0 +1,221 @@
+"""Text styles of the stored traces, per model, with the behavioural styles and coherence.
+
+`label_stored` labels every subject decision's reasoning trace in a store with a classifier
+and keeps the labels in the store's ``trace_labels`` table under the classifier's key, so each
+trace is labelled once per classifier; labels are written in chunks, so an interrupted run
+resumes where it stopped. `profile_store` then gives, per model:
+
+- ``text``: the share of each label among its labelled traces, with Wilson intervals (traces
+  counted as independent);
+- ``behavior``: the behavioural style weights of `stratlens.profiler.behavior.behavior_profile`
+  (None when that fit is not available or fails, with the reason in ``behavior_error``);
+- ``coherence``: the says-vs-does rate of `stratlens.profiler.coherence` with its interval.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from stratlens.errors import UsageError
+from stratlens.profiler.coherence import (
+    StoredMove,
+    model_coherence,
+    predictions,
+    wilson,
+)
+from stratlens.profiler.text._base import LABELS, TextClassifier, make_classifier
+
+CHUNK = 64
+
+_SQL = """
+SELECT d.id, d.run_id, d.model, e.game_id, d.episode_id, d.step, d.player, d.agent,
+       d.action, d.reasoning
+FROM decisions d JOIN episodes e ON e.episode_id = d.episode_id
+WHERE e.status IN ('done', 'failed') {runs}
+ORDER BY d.run_id, e.game_id, e.role, e.idx, d.episode_id, d.step, d.player, d.id
+"""
+
+
+def _runs_clause(
+    conn: sqlite3.Connection, run: str | Sequence[str] | None
+) -> tuple[str, list[str]]:
+    if run is None:
+        return "", []
+    runs = [run] if isinstance(run, str) else list(run)
+    known = {r for (r,) in conn.execute("SELECT run_id FROM runs")}
+    missing = [r for r in runs if r not in known]
+    if missing:
+        raise UsageError(f"no run {missing[0]!r} in the store")
+    return f"AND d.run_id IN ({', '.join('?' * len(runs))})", runs
+
+
+def _rows(conn: sqlite3.Connection, run: str | Sequence[str] | None) -> list[dict[str, Any]]:
+    clause, params = _runs_clause(conn, run)
+    cols = [
+        "decision_id",
+        "run_id",
+        "model",
+        "game_id",
+        "episode_id",
+        "step",
+        "player",
+        "agent",
+        "action",
+        "reasoning",
+    ]
+    return [dict(zip(cols, r, strict=True)) for r in conn.execute(_SQL.format(runs=clause), params)]
+
+
+def open_existing(path: str | Path | None) -> Any:
+    """The store at ``path`` (default: the usual store); a missing file is a `UsageError`."""
+    from stratlens.results import open_store, resolve_store_path
+
+    p = resolve_store_path(path)
+    if not p.is_file():
+        raise UsageError(f"no store at {p}")
+    return open_store(p)
+
+
+def label_stored(
+    store: Any,
+    clf: TextClassifier,
+    run: str | Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Every subject decision with a trace, labelled (see the module docstring).
+
+    Returns one dict per decision: ``decision_id``, ``run_id``, ``model``, ``game_id``,
+    ``action``, ``label``, ``scores``, ``evidence``; decisions the classifier gave no label
+    have ``label`` None and are not stored. ``progress(done, total)`` is called per chunk.
+    """
+    rows = [r for r in _rows(store.conn, run) if r["agent"] == "subject" and r["reasoning"].strip()]
+    known: dict[int, tuple[str, dict[str, float], str]] = {}
+    for did, label, scores, evidence in store.conn.execute(
+        "SELECT decision_id, label, scores, evidence FROM trace_labels WHERE classifier = ?",
+        (clf.key,),
+    ):
+        known[int(did)] = (label, json.loads(scores), evidence)
+    todo = [r for r in rows if r["decision_id"] not in known]
+    done = len(rows) - len(todo)
+    if progress:
+        progress(done, len(rows))
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start : start + CHUNK]
+        answers = clf.classify([r["reasoning"] for r in chunk])
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with store.transaction() as conn:
+            for r, a in zip(chunk, answers, strict=True):
+                if a.label is None:
+                    continue
+                scores = {k: float(a.scores.get(k, 0.0)) for k in LABELS}
+                conn.execute(
+                    "INSERT OR REPLACE INTO trace_labels (decision_id, classifier, label, scores,"
+                    " evidence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (r["decision_id"], clf.key, a.label, json.dumps(scores), a.evidence, now),
+                )
+                known[r["decision_id"]] = (a.label, scores, a.evidence)
+        done += len(chunk)
+        if progress:
+            progress(done, len(rows))
+    out = []
+    for r in rows:
+        label, scores, evidence = known.get(r["decision_id"], (None, {}, ""))
+        out.append(
+            {
+                **{k: r[k] for k in ("decision_id", "run_id", "model", "game_id", "action")},
+                "label": label,
+                "scores": scores,
+                "evidence": evidence,
+            }
+        )
+    return out
+
+
+def text_shares(labels: Sequence[str]) -> dict[str, dict[str, float | None]]:
+    """Each label's share of ``labels`` with its Wilson 95% interval."""
+    counts = Counter(labels)
+    n = len(labels)
+    out: dict[str, dict[str, float | None]] = {}
+    for k in LABELS:
+        low, high = wilson(counts[k], n)
+        out[k] = {
+            "share": counts[k] / n if n else None,
+            "low": low if n else None,
+            "high": high if n else None,
+            "count": counts[k],
+        }
+    return out
+
+
+def _behavior(store: Any, run: str | Sequence[str] | None) -> tuple[dict[str, Any], str | None]:
+    """Behavioural profiles by model, or ({}, the reason they are missing)."""
+    try:
+        from stratlens.profiler.behavior import behavior_profile
+    except ImportError as exc:
+        return {}, f"behavioural fit not available: {exc}"
+    from stratlens.results import load_decisions
+
+    runs = run if run is None or isinstance(run, str) else list(run)
+    frame = load_decisions(store, run=runs, include_opponents=True)
+    try:
+        profiles = behavior_profile(frame)
+    except (ValueError, ArithmeticError) as exc:
+        return {}, f"behavioural fit failed: {exc}"
+    return {str(model): prof.to_dict() for model, prof in profiles.items()}, None
+
+
+def _move(r: dict[str, Any]) -> StoredMove:
+    return StoredMove(
+        r["decision_id"],
+        r["episode_id"],
+        r["game_id"],
+        r["step"],
+        r["player"],
+        r["action"],
+        r["agent"] == "subject",
+    )
+
+
+def profile_store(
+    store: str | Path | None = None,
+    *,
+    run: str | Sequence[str] | None = None,
+    classifier: str | TextClassifier = "offline",
+    options: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Per model: text style shares, behavioural weights, coherence (module docstring)."""
+    clf = (
+        make_classifier(classifier, **(options or {}))
+        if isinstance(classifier, str)
+        else classifier
+    )
+    with open_existing(store) as opened:
+        labelled = label_stored(opened, clf, run, progress)
+        moves = [_move(r) for r in _rows(opened.conn, run)]
+        behaviour, why = _behavior(opened, run)
+    predicted = predictions(moves)
+    models = sorted({r["model"] for r in labelled} | set(behaviour))
+    out = []
+    for model in models:
+        mine = [r for r in labelled if r["model"] == model and r["label"] is not None]
+        entry: dict[str, Any] = {
+            "model": model,
+            "text": {
+                "classifier": clf.key,
+                "n": len(mine),
+                "shares": text_shares([r["label"] for r in mine]),
+            },
+            "behavior": behaviour.get(model),
+            "coherence": model_coherence(mine, predicted).to_json(),
+        }
+        if entry["behavior"] is None:
+            entry["behavior_error"] = why or "no behavioural fit for this model"
+        out.append(entry)
+    return out
