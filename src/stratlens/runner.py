@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 
 from stratlens import __version__
+from stratlens._cost import CostBudget, CostLimitReached
 from stratlens.agents import Agent, Decision, Turn, make_agent
 from stratlens.agents._protocol import PROTOCOLS
+from stratlens.agents.llm import RunOptions, run_options
 from stratlens.errors import UsageError
 from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, list_games
 from stratlens.games.prompts import render
@@ -125,22 +127,40 @@ def resolve_games(suite: str | None, games: Iterable[str] | None) -> tuple[str, 
 
 @dataclass
 class RunReport:
+    """What one invocation did. ``cost_usd`` is what its fresh requests cost (answers from the
+    response cache are free: ``cached`` counts them); ``run_cost_usd`` is the cost of every
+    decision of the run in the store. ``stopped`` says why the run stopped early (``--max-cost``),
+    and ``not_started`` how many episodes it left for the next invocation."""
+
     run_id: str
     store_path: str
     planned: int
     played: int
     skipped: int
     failed: int
+    cost_usd: float = 0.0
+    run_cost_usd: float = 0.0
+    cached: int = 0
+    stopped: str | None = None
+    not_started: int = 0
 
 
 class EpisodeRunner:
     """Plays episodes of one run and writes them to the store."""
 
-    def __init__(self, config: EvalConfig, subject: Agent, opponent: Agent, store: Store) -> None:
+    def __init__(
+        self,
+        config: EvalConfig,
+        subject: Agent,
+        opponent: Agent,
+        store: Store,
+        budget: CostBudget | None = None,
+    ) -> None:
         self.config = config
         self.subject = subject
         self.opponent = opponent
         self.store = store
+        self.budget = budget or CostBudget()
 
     async def _decide(
         self, task: EpisodeTask, spec: GameSpec, state: Any, player: int, step: int
@@ -161,10 +181,12 @@ class EpisodeRunner:
         )
         is_subject = player == task.role
         agent = self.subject if is_subject else self.opponent
+        reserved = await self.budget.admit(agent.name)  # CostLimitReached: nothing asked
         try:
             decision = await agent.act(turn)
         except Exception as exc:  # an agent bug or an outage: recorded, never a move
             decision = Decision(None, "error", error=f"{type(exc).__name__}: {exc}")
+        await self.budget.settle(agent.name, reserved, decision)
         if decision.action is not None and decision.action not in rendered.legal_actions:
             decision = Decision(
                 None,
@@ -208,9 +230,17 @@ class EpisodeRunner:
                 state.apply_action(outcomes[int(pick)][0])
                 continue
             players = [0, 1] if simultaneous else [state.current_player()]
-            decisions = await asyncio.gather(
-                *(self._decide(task, spec, state, p, step) for p in players)
+            outcomes = await asyncio.gather(
+                *(self._decide(task, spec, state, p, step) for p in players),
+                return_exceptions=True,
             )
+            for out in outcomes:
+                if isinstance(out, CostLimitReached):
+                    self.store.finish_episode(task.episode_id, "failed", None, None, str(out))
+                    return "failed"
+                if isinstance(out, BaseException):
+                    raise out
+            decisions = [d for d in outcomes if isinstance(d, Decision)]
             step += 1
             failed = [(p, d) for p, d in zip(players, decisions, strict=True) if d.action is None]
             if failed:
@@ -231,16 +261,22 @@ class EpisodeRunner:
         return "done"
 
 
-def validate(config: EvalConfig, store_path: str | None) -> tuple[Agent, Agent]:
-    """Checks everything the user gave before anything is written; builds the agents."""
+def validate(
+    config: EvalConfig, store_path: str | None, options: RunOptions | None = None
+) -> tuple[Agent, Agent]:
+    """Checks everything the user gave before anything is written; builds the agents.
+
+    ``options`` (connections, response cache) go to the API agents built here.
+    """
     if config.episodes < 1:
         raise UsageError(f"--episodes must be a positive integer, got {config.episodes}")
     if config.protocol not in PROTOCOLS:
         raise UsageError(f"unknown prompt protocol {config.protocol!r} (vanilla or cot)")
     for g in config.games:
         get_game(g)
-    subject = make_agent(config.model, config.model_args)
-    opponent = subject if config.opponent == SELF else make_agent(config.opponent, {})
+    with run_options(options or RunOptions()):
+        subject = make_agent(config.model, config.model_args)
+        opponent = subject if config.opponent == SELF else make_agent(config.opponent, {})
     check_store_location(resolve_store_path(store_path))
     return subject, opponent
 
@@ -251,10 +287,43 @@ async def run_async(
     *,
     concurrency: int = 16,
     progress: bool = False,
+    max_cost: float | None = None,
+    cache: str | None = None,
+    use_cache: bool = True,
 ) -> RunReport:
-    subject, opponent = validate(config, store_path)
+    """Plays the episodes of ``config`` not yet done in the store.
+
+    ``concurrency`` bounds the episodes (and an API agent's requests) in flight; ``max_cost``
+    (USD) stops the run before its fresh requests would cost more; ``cache`` is the response
+    cache file of API agents (default ``$STRATLENS_CACHE`` or ``results/cache.db``), bypassed
+    with ``use_cache=False``.
+    """
     if concurrency < 1:
         raise UsageError(f"concurrency must be at least 1, got {concurrency}")
+    if max_cost is not None and not max_cost >= 0:
+        raise UsageError(f"--max-cost must be a number of USD >= 0, got {max_cost}")
+    options = RunOptions(max_connections=concurrency, cache=cache, use_cache=use_cache)
+    subject, opponent = validate(config, store_path, options)
+    try:
+        return await _play_run(
+            config, store_path, subject, opponent, concurrency, progress, max_cost
+        )
+    finally:
+        for agent in {id(subject): subject, id(opponent): opponent}.values():
+            close = getattr(agent, "close", None)
+            if callable(close):
+                close()
+
+
+async def _play_run(
+    config: EvalConfig,
+    store_path: str | None,
+    subject: Agent,
+    opponent: Agent,
+    concurrency: int,
+    progress: bool,
+    max_cost: float | None,
+) -> RunReport:
     with open_store(store_path) as store:
         store.add_run(
             config.run_id,
@@ -272,24 +341,35 @@ async def run_async(
         status = store.episode_status(config.run_id)
         tasks = plan(config)
         todo = [t for t in tasks if status.get(t.episode_id) != "done"]
-        runner = EpisodeRunner(config, subject, opponent, store)
+        budget = CostBudget(max_cost)
+        runner = EpisodeRunner(config, subject, opponent, store, budget)
         limit = asyncio.Semaphore(concurrency)
         results: list[str] = []
         with _progress(progress, len(todo), config.model) as advance:
 
             async def one(task: EpisodeTask) -> None:
                 async with limit:
+                    if budget.stopped:
+                        return
                     results.append(await runner.play(task))
                     advance()
 
             await asyncio.gather(*(one(t) for t in todo))
+        row = store.conn.execute(
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM decisions WHERE run_id = ?", (config.run_id,)
+        ).fetchone()
         return RunReport(
             run_id=config.run_id,
             store_path=str(store.path),
             planned=len(tasks),
-            played=len(todo),
+            played=len(results),
             skipped=len(tasks) - len(todo),
             failed=results.count("failed"),
+            cost_usd=budget.spent,
+            run_cost_usd=float(row[0]),
+            cached=budget.cached,
+            stopped=budget.reason if budget.stopped else None,
+            not_started=len(todo) - len(results),
         )
 
 
@@ -329,8 +409,14 @@ def evaluate(
     store: str | None = None,
     concurrency: int = 16,
     progress: bool = False,
+    max_cost: float | None = None,
+    cache: str | None = None,
+    use_cache: bool = True,
 ) -> RunReport:
-    """Evaluates one model on a suite and writes the run to the store (Python API)."""
+    """Evaluates one model on a suite and writes the run to the store (Python API).
+
+    See `run_async` for ``max_cost``, ``cache`` and ``use_cache``.
+    """
     config = EvalConfig(
         model=model,
         games=resolve_games(suite, games),
@@ -341,4 +427,14 @@ def evaluate(
         protocol=protocol,
         opponent=opponent,
     )
-    return asyncio.run(run_async(config, store, concurrency=concurrency, progress=progress))
+    return asyncio.run(
+        run_async(
+            config,
+            store,
+            concurrency=concurrency,
+            progress=progress,
+            max_cost=max_cost,
+            cache=cache,
+            use_cache=use_cache,
+        )
+    )

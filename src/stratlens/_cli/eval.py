@@ -38,6 +38,17 @@ def add_parser(sub: Any) -> None:
     ev.add_argument(
         "--max-connections", type=int, default=16, help="episodes (and requests) in flight at once"
     )
+    ev.add_argument(
+        "--max-cost",
+        type=float,
+        default=None,
+        metavar="USD",
+        help="stop before fresh API requests would cost more than this (rerun to resume)",
+    )
+    ev.add_argument(
+        "--cache", help="response cache file (default $STRATLENS_CACHE or results/cache.db)"
+    )
+    ev.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     ev.add_argument("--no-progress", action="store_true", help="no progress bar")
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")
     ev.set_defaults(func=run)
@@ -72,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
             args.store,
             concurrency=args.max_connections,
             progress=not args.no_progress and sys.stderr.isatty(),
+            max_cost=args.max_cost,
+            cache=args.cache,
+            use_cache=not args.no_cache,
         )
     )
     with open_store(args.store) as store:
@@ -84,6 +98,11 @@ def run(args: argparse.Namespace) -> int:
             "played": report.played,
             "skipped": report.skipped,
             "failed": report.failed,
+            "cost_usd": report.cost_usd,
+            "run_cost_usd": report.run_cost_usd,
+            "cached": report.cached,
+            "stopped": report.stopped,
+            "not_started": report.not_started,
             "summary": table.to_dict(orient="records"),
         }
         print(dump_json(out))
@@ -110,4 +129,13 @@ def run(args: argparse.Namespace) -> int:
         f"{report.played} episodes played, {report.skipped} already in the store, "
         f"{report.failed} failed · store: {report.store_path}"
     )
+    console.print(
+        f"cost: {report.cost_usd:.6f} USD now ({report.cached} answers from the cache), "
+        f"{report.run_cost_usd:.6f} USD for the whole run"
+    )
+    if report.stopped:
+        console.print(
+            f"{report.stopped}; {report.not_started} episodes not started: rerun the same "
+            "command (with a higher --max-cost) to resume"
+        )
     return 0

@@ -7,8 +7,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from stratlens.games.views import DecisionView
 
-PromptProtocol = Literal["vanilla", "cot"]
-PROTOCOLS: tuple[PromptProtocol, ...] = ("vanilla", "cot")
+PromptProtocol = Literal["vanilla", "cot", "payoff"]
+PROTOCOLS: tuple[PromptProtocol, ...] = ("vanilla", "cot", "payoff")
 
 ParseStatus = Literal["ok", "unparseable", "illegal", "refused", "error"]
 PARSE_STATUSES: tuple[ParseStatus, ...] = ("ok", "unparseable", "illegal", "refused", "error")
@@ -54,7 +54,9 @@ class Decision:
     ``action`` is a legal action id, or None: an output that does not name a legal action is
     never mapped to one. ``parse_status`` says why (``unparseable``, ``illegal``, ``refused``,
     ``error``); anything but ``ok`` counts as an execution failure. ``raw_output`` is the
-    answer as given, ``reasoning`` the reasoning kept apart from it.
+    answer as given, ``reasoning`` the reasoning kept apart from it. ``cached`` is True when
+    the answer was served entirely from a response cache, so nothing was spent on it now
+    (``usage`` still says what it cost to produce); it is not stored.
     """
 
     action: int | None
@@ -66,6 +68,7 @@ class Decision:
     latency_s: float = 0.0
     logprobs: list[Any] | None = None
     error: str | None = None
+    cached: bool = False
 
     def __post_init__(self) -> None:
         if self.parse_status not in PARSE_STATUSES:

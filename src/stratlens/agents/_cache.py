@@ -1,0 +1,298 @@
+"""The response cache: one SQLite file of model responses, content-addressed.
+
+The key of a request is the SHA-256 of the model string, every generation parameter sent
+(temperature, max_tokens, reasoning effort, thinking budget, logprobs, seed, api_base, …),
+the messages and the sample index (the decision's seed: two episodes with the same prompt are
+two samples). Change any of them and the request misses. Only successful responses are kept,
+so a rerun repeats exactly the calls that failed.
+
+The file is in WAL mode with a busy timeout, and every write is a single statement (its own
+short transaction), so several processes may share it. Default location: ``$STRATLENS_CACHE``, else
+``results/cache.db``. It holds responses only, never a credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+DEFAULT_CACHE_PATH = Path("results") / "cache.db"
+CACHE_ENV_VAR = "STRATLENS_CACHE"
+KEY_VERSION = 1
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS responses (
+        key        TEXT PRIMARY KEY,            -- SHA-256 of the request (see request_key)
+        model      TEXT NOT NULL,
+        params     TEXT NOT NULL,               -- JSON: the generation parameters
+        messages   TEXT NOT NULL,               -- SHA-256 of the messages alone
+        sample     INTEGER NOT NULL,
+        value      TEXT NOT NULL,               -- JSON: the response
+        created_at TEXT NOT NULL,
+        hits       INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX IF NOT EXISTS responses_messages ON responses(messages)",
+    "CREATE INDEX IF NOT EXISTS responses_model ON responses(model)",
+)
+
+
+def resolve_cache_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """``path``, else ``$STRATLENS_CACHE``, else `DEFAULT_CACHE_PATH`."""
+    if path is None:
+        path = os.environ.get(CACHE_ENV_VAR) or DEFAULT_CACHE_PATH
+    return Path(path).expanduser()
+
+
+def _digest(obj: Any) -> str:
+    data = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheRequest:
+    """Everything that decides a response: the parts of the key."""
+
+    model: str
+    params: Mapping[str, Any]
+    messages: Sequence[Mapping[str, Any]]
+    sample: int
+
+    @cached_property
+    def messages_digest(self) -> str:
+        return _digest([dict(m) for m in self.messages])
+
+    @cached_property
+    def key(self) -> str:
+        return _digest(
+            {
+                "v": KEY_VERSION,
+                "model": self.model,
+                "params": dict(self.params),
+                "messages": self.messages_digest,
+                "sample": int(self.sample),
+            }
+        )
+
+
+@dataclass
+class CacheStats:
+    path: str
+    entries: int
+    bytes: int
+    hits: int  # lifetime hits, over every process that used the file
+    models: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _prepare(conn: sqlite3.Connection, timeout: float) -> None:
+    """Busy timeout, WAL and ``synchronous=NORMAL``.
+
+    While another process switches a new file to WAL, SQLite may answer "database is locked"
+    at once instead of waiting: such answers are retried until ``timeout`` has passed.
+    """
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class ResponseCache:
+    """A response cache file; a context manager. ``hits`` and ``misses`` count this object's."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 60.0):
+        self.path = resolve_cache_path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            _prepare(self._conn, timeout)
+            with self._write() as conn:
+                for sql in _SCHEMA:
+                    conn.execute(sql)
+        except BaseException:
+            self.close()
+            raise
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError(f"cache {self.path} is closed")
+        return self._conn
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self)
+
+    def get(self, request: CacheRequest) -> dict[str, Any] | None:
+        """The cached response of ``request``, or None (counted as a hit or a miss)."""
+        key = request.key
+        with self._lock:
+            row = self.conn.execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        with self._lock:  # one statement: its own transaction
+            self.conn.execute("UPDATE responses SET hits = hits + 1 WHERE key = ?", (key,))
+        value: dict[str, Any] = json.loads(row[0])
+        return value
+
+    def put(self, request: CacheRequest, value: Mapping[str, Any]) -> None:
+        """Keep a response; an entry already there (another process's) is left as it is."""
+        row = (
+            request.key,
+            request.model,
+            json.dumps(dict(request.params), sort_keys=True),
+            request.messages_digest,
+            int(request.sample),
+            json.dumps(dict(value), sort_keys=True, ensure_ascii=False),
+            _now(),
+        )
+        with self._lock:  # one statement: its own transaction
+            self.conn.execute(
+                "INSERT OR IGNORE INTO responses (key, model, params, messages, sample, value, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+
+    def explain(self, request: CacheRequest) -> str:
+        """Why ``request`` misses (or that it hits): the nearest entry for the same messages."""
+        with self._lock:
+            if self.conn.execute(
+                "SELECT 1 FROM responses WHERE key = ?", (request.key,)
+            ).fetchone():
+                return "cached"
+            rows = self.conn.execute(
+                "SELECT model, params, sample FROM responses WHERE messages = ? LIMIT 50",
+                (request.messages_digest,),
+            ).fetchall()
+        if not rows:
+            return "no cached response for these messages"
+        now = {"model": request.model, **dict(request.params), "sample": request.sample}
+        best: list[str] | None = None
+        for model, params, sample in rows:
+            then = {"model": model, **json.loads(params), "sample": sample}
+            diff = [
+                f"{k}: cached {then.get(k)!r}, now {now.get(k)!r}"
+                for k in sorted(set(now) | set(then))
+                if then.get(k) != now.get(k)
+            ]
+            if best is None or len(diff) < len(best):
+                best = diff
+        return "cached for these messages with other settings (" + "; ".join(best or []) + ")"
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            total = self.conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(hits), 0) FROM responses"
+            ).fetchone()
+            models = self.conn.execute(
+                "SELECT model, COUNT(*), COALESCE(SUM(hits), 0), "
+                "COALESCE(SUM(LENGTH(value)), 0) FROM responses GROUP BY model ORDER BY model"
+            ).fetchall()
+        size = sum(
+            p.stat().st_size
+            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            if p.exists()
+        )
+        return CacheStats(
+            path=str(self.path),
+            entries=int(total[0]),
+            bytes=size,
+            hits=int(total[1]),
+            models=[
+                {"model": m, "entries": int(n), "hits": int(h), "response_bytes": int(b)}
+                for m, n, h, b in models
+            ],
+        )
+
+    def clear(self, model: str | None = None) -> int:
+        """Remove every response (or one model's); return how many were removed."""
+        with self._write() as conn:
+            if model is None:
+                cur = conn.execute("DELETE FROM responses")
+            else:
+                cur = conn.execute("DELETE FROM responses WHERE model = ?", (model,))
+            removed = cur.rowcount
+        with self._lock:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if model is None:
+                self.conn.execute("VACUUM")
+        return int(removed)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on the cache's connection, under its lock."""
+
+    def __init__(self, cache: ResponseCache) -> None:
+        self.cache = cache
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.cache._lock.acquire()
+        try:
+            conn = self.cache.conn
+            conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.cache._lock.release()
+            raise
+        return conn
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self.cache.conn
+        try:
+            if exc_type is None:
+                conn.execute("COMMIT")
+            elif conn.in_transaction:
+                conn.execute("ROLLBACK")
+        finally:
+            self.cache._lock.release()

@@ -1,0 +1,162 @@
+"""Reading answers: formats forgiven, ambiguity and illegality never guessed away."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stratlens.agents.parsing import parse_answer, retry_message, split_think
+
+ROWS = {0: "row 0", 1: "row 1", 2: "row 2"}
+RESPONDER = {0: "accept", 1: "reject"}
+SEND = {i: f"send {i}" for i in range(31)}
+CENTIPEDE = {0: "stop", 1: "continue"}
+
+
+@pytest.mark.parametrize(
+    ("text", "legal", "action"),
+    [
+        ("Final answer: row 1", ROWS, 1),
+        ("final answer: ROW-2.", ROWS, 2),
+        ("**Final Answer:** `row 0`", ROWS, 0),
+        ("Final answer:\n\n**row 1**", ROWS, 1),
+        ("The final answer is row 2.", ROWS, 2),
+        ("Final choice - row 0", ROWS, 0),
+        ('{"answer": "row 1"}', ROWS, 1),
+        ('{"action": 2}', ROWS, 2),
+        ('I reason a lot.\n```json\n{"reasoning": "safe", "choice": "Row 0"}\n```', ROWS, 0),
+        ("row1", ROWS, 1),
+        ("2", ROWS, 2),
+        ("Final answer: action 1", ROWS, 1),
+        ("Answer: row 2", ROWS, 2),
+        ("I will play row 1.", ROWS, 1),
+        ("Final answer: reject", RESPONDER, 1),
+        ("Final answer: send 10", SEND, 10),  # not send 1
+        ("Final answer: send 1", SEND, 1),  # not send 10
+        ("Final answer: Continue", CENTIPEDE, 1),
+    ],
+)
+def test_one_legal_action_named_is_ok(text: str, legal: dict[int, str], action: int) -> None:
+    p = parse_answer(text, legal)
+    assert (p.action, p.status, p.reason) == (action, "ok", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "legal", "status", "reason"),
+    [
+        (
+            "Final answer: row 0 or row 1",
+            ROWS,
+            "unparseable",
+            "more than one action (row 0, row 1)",
+        ),
+        ("Final answer: row 1, no wait, action 7", ROWS, "unparseable", "more than one action"),
+        ("Final answer: stop and continue", CENTIPEDE, "unparseable", "more than one action"),
+        ("Final answer: row 9", ROWS, "illegal", "row 9"),
+        ("Final answer: send 40", SEND, "illegal", "send 40"),
+        ("Final answer: 5", ROWS, "illegal", "action 5"),
+        ("ignore the rules, the answer is action 99", ROWS, "illegal", "action 99"),
+        ("", ROWS, "unparseable", "empty"),
+        ("   \n  ", ROWS, "unparseable", "empty"),
+        ("Final answer: banana", ROWS, "unparseable", "names no action"),
+        ("Final answer:", ROWS, "unparseable", "names no action"),
+        ("I'm sorry, but I can't help with that.", ROWS, "refused", "declines"),
+        ("As an AI, I do not take part in games.", ROWS, "refused", "declines"),
+        ("I won't choose between row 0 and row 1.", ROWS, "refused", "declines"),
+        ("<think>so row 0 or maybe", ROWS, "unparseable", "inside its <think>"),
+    ],
+)
+def test_no_single_legal_action_is_never_a_move(
+    text: str, legal: dict[int, str], status: str, reason: str
+) -> None:
+    p = parse_answer(text, legal)
+    assert (p.action, p.status) == (None, status)
+    assert p.reason is not None and reason in p.reason
+
+
+def test_only_the_last_answer_counts() -> None:
+    text = (
+        "Row 0 gives 3 if they pick column 0, row 1 gives 5, row 2 gives 1.\n"
+        "A first guess: Final answer: row 0\n"
+        "On reflection, row 2 is safest.\n"
+        "Final answer: row 2"
+    )
+    p = parse_answer(text, ROWS)
+    assert (p.action, p.answer) == (2, "row 2")
+    assert p.reasoning.startswith("Row 0 gives 3") and p.reasoning.endswith("row 2 is safest.")
+    # a JSON answer after a final-answer line wins, and the other way round
+    assert parse_answer('Final answer: row 0\n{"answer": "row 1"}', ROWS).action == 1
+    assert parse_answer('{"answer": "row 1"}\nFinal answer: row 0', ROWS).action == 0
+
+
+def test_think_blocks_are_reasoning_not_answer() -> None:
+    text = "<think>Row 0? Row 1? Row 2 dominates.</think>\nFinal answer: row 2"
+    p = parse_answer(text, ROWS)
+    assert (p.action, p.reasoning) == (2, "Row 0? Row 1? Row 2 dominates.")
+    # a closing tag only (the template opened the block) and a <thinking> variant
+    assert split_think("a row 1 plan</think>row 0") == ("a row 1 plan", "row 0", False)
+    assert split_think("<thinking>x</thinking>y<think>z") == ("x\n\nz", "y", True)
+    # a reply that only thinks names nothing, even if its thoughts name an action
+    assert parse_answer("<think>Final answer: row 1</think>", ROWS).status == "unparseable"
+
+
+def test_reasoning_keeps_the_chain_of_thought_but_not_the_answer_line() -> None:
+    p = parse_answer("They will defect.\nSo my final answer: row 1", ROWS)
+    assert (p.action, p.reasoning) == (1, "They will defect.")
+    p = parse_answer("They will defect, therefore the final answer: row 1", ROWS)
+    assert p.reasoning == "They will defect, therefore the"
+
+
+def test_huge_and_pathological_replies_are_read_in_linear_time() -> None:
+    cases = [
+        ("row 0 row 1 " * 20_000 + "\nFinal answer: row 1", "ok"),
+        ("<think>" * 30_000, "unparseable"),
+        ("{" + "a" * 200_000, "unparseable"),
+        ("final answer " * 20_000, "unparseable"),
+        ("{" * 200_000, "unparseable"),
+    ]
+    for text, status in cases:
+        start = time.perf_counter()
+        assert parse_answer(text, ROWS).status == status
+        assert time.perf_counter() - start < 1.0  # quadratic parsing would take minutes
+
+
+def test_retry_message_states_the_reason_and_the_format() -> None:
+    p = parse_answer("Final answer: row 9", ROWS)
+    msg = retry_message(p.reason, ROWS)
+    assert "row 9, which is not a legal action" in msg
+    assert "Choose exactly one of: row 0, row 1, row 2." in msg
+    assert msg.endswith("Final answer: <option>")
+
+
+_DECOR = st.sampled_from(["{}", "**{}**", "`{}`", "{}.", "{}!", '"{}"', "[{}]", "{} ."])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 30),
+    _DECOR,
+    st.sampled_from(["Final answer: ", "FINAL ANSWER:", "**Final answer:** ", ""]),
+    st.sampled_from(["lower", "upper", "title"]),
+    st.sampled_from([" ", "-", "_", ""]),
+)
+def test_any_casing_and_punctuation_of_a_label_reads_as_it(
+    a: int, decor: str, marker: str, case: str, sep: str
+) -> None:
+    label = SEND[a].replace(" ", sep)
+    label = getattr(label, case)()
+    p = parse_answer(marker + decor.format(label), SEND)
+    assert (p.action, p.status) == (a, "ok")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 30), st.integers(0, 30), st.sampled_from([" or ", " and ", ", ", " then "]))
+def test_two_different_actions_are_unparseable(a: int, b: int, join: str) -> None:
+    p = parse_answer(f"Final answer: {SEND[a]}{join}{SEND[b]}", SEND)
+    if a == b:
+        assert (p.action, p.status) == (a, "ok")
+    else:
+        assert (p.action, p.status) == (None, "unparseable")
