@@ -1,0 +1,213 @@
+"""Statistics the structure analysis uses: Spearman correlations with bootstrap intervals and
+permutation p-values, Benjamini-Hochberg q-values, and OLS with cluster-robust errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+Array = npt.NDArray[np.float64]
+
+
+# --- rank correlation ------------------------------------------------------------------------
+
+
+def _rowwise_corr(a: Array, b: Array) -> Array:
+    """Pearson correlation of each row of a with the same row of b (NaN if a row is flat)."""
+    da = a - a.mean(axis=-1, keepdims=True)
+    db = b - b.mean(axis=-1, keepdims=True)
+    den = np.sqrt((da * da).sum(axis=-1) * (db * db).sum(axis=-1))
+    num = (da * db).sum(axis=-1)
+    out = np.full(num.shape, np.nan)
+    np.divide(num, den, out=out, where=den > 1e-12)
+    return out
+
+
+def spearman(x: npt.ArrayLike, y: npt.ArrayLike) -> float:
+    """Spearman's rho (Pearson correlation of average ranks); NaN when either is constant."""
+    rx = stats.rankdata(np.asarray(x, dtype=float))
+    ry = stats.rankdata(np.asarray(y, dtype=float))
+    return float(_rowwise_corr(rx[None, :], ry[None, :])[0])
+
+
+def _ranks(values: Array) -> Array:
+    """Average ranks along the last axis; a 0/1 column is returned as it is (its ranks are an
+    affine image of it, and correlations are unchanged by that)."""
+    if np.isin(values, (0.0, 1.0)).all():
+        return values
+    return np.asarray(stats.rankdata(values, axis=-1), dtype=float)
+
+
+def permutation_p(x: Array, y: Array, n_perm: int, rng: np.random.Generator) -> float:
+    """Two-sided permutation p-value of Spearman's rho: (1 + #|ρ*| ≥ |ρ|) / (1 + n_perm)."""
+    rx, ry = _ranks(np.asarray(x, float)), _ranks(np.asarray(y, float))
+    rho = float(_rowwise_corr(rx[None, :], ry[None, :])[0])
+    if not math.isfinite(rho):
+        return math.nan
+    perms = rng.permuted(np.tile(ry, (n_perm, 1)), axis=1)
+    null = _rowwise_corr(np.broadcast_to(rx, perms.shape), perms)
+    return float((1 + np.sum(np.abs(null) >= abs(rho) - 1e-12)) / (1 + n_perm))
+
+
+def bh_adjust(p: npt.ArrayLike) -> Array:
+    """Benjamini-Hochberg q-values; NaN p-values stay NaN and do not count as tests."""
+    arr = np.asarray(p, dtype=float)
+    out = np.full(arr.shape, np.nan)
+    ok = np.isfinite(arr)
+    if ok.any():
+        out[ok] = stats.false_discovery_control(arr[ok], method="bh")
+    return out
+
+
+def _standardised(a: Array, axis: int) -> Array:
+    """Centred along ``axis`` and scaled to unit norm; NaN where the values are constant."""
+    centred = a - a.mean(axis=axis, keepdims=True)
+    norm = np.sqrt((centred * centred).sum(axis=axis, keepdims=True))
+    out = np.full(a.shape, np.nan)
+    np.divide(centred, norm, out=out, where=norm > 1e-12)
+    return out
+
+
+def _column_ranks(x: Array, binary: npt.NDArray[np.bool_]) -> Array:
+    """Ranks of each predictor (last axis) along the rows (the axis before it); 0/1 columns
+    are kept as they are (their ranks are an affine image of them)."""
+    out = np.array(x, dtype=float)
+    for j in np.flatnonzero(~binary):
+        out[..., j] = stats.rankdata(x[..., j], axis=-1)
+    return out
+
+
+def _resampled_rho(ry: Array, rx: Array) -> Array:
+    """Correlation of ``ry`` (B, n) with each column of ``rx`` (B, n, k), per resample b;
+    NaN where either side is constant."""
+    n = ry.shape[1]
+    yc = ry - ry.mean(axis=1, keepdims=True)
+    syy = (yc * yc).sum(axis=1)[:, None]
+    sxy = np.einsum("bn,bnk->bk", yc, rx)  # Σ (y - ȳ)·x = Σ (y - ȳ)(x - x̄)
+    sx = rx.sum(axis=1)
+    vx = np.einsum("bnk,bnk->bk", rx, rx) - sx * sx / n
+    den = np.sqrt(np.clip(syy * vx, 0.0, None))
+    out = np.full(sxy.shape, np.nan)
+    np.divide(sxy, den, out=out, where=(syy > 1e-12) & (vx > 1e-12))
+    return out
+
+
+def spearman_tests(
+    frame: pd.DataFrame,
+    outcomes: Sequence[str],
+    predictors: Sequence[str],
+    *,
+    n_boot: int = 1000,
+    n_perm: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per (outcome, predictor): n, rho, its bootstrap interval, p and BH q.
+
+    Rows missing the outcome or any predictor are left out. For each outcome the same
+    resamples (rows drawn with replacement) and the same permutations of the outcome serve
+    every predictor; a p-value is (1 + #|ρ*| ≥ |ρ|) / (1 + n_perm).
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    alpha = (1 - level) / 2
+    for outcome in outcomes:
+        data = frame[[outcome, *predictors]].astype(float).dropna()
+        n, k = len(data), len(predictors)
+        nan = np.full(k, np.nan)
+        rho, p, low, high = nan, nan.copy(), nan.copy(), nan.copy()
+        if n >= 4:
+            y = data[outcome].to_numpy()
+            x = data[list(predictors)].to_numpy()
+            binary = np.asarray(np.isin(x, (0.0, 1.0)).all(axis=0))
+            zx = _standardised(_column_ranks(x, binary), 0)  # (n, k)
+            zy = _standardised(_ranks(y), 0)
+            rho = zy @ zx
+            perms = rng.permuted(np.tile(zy, (n_perm, 1)), axis=1)
+            null = perms @ np.nan_to_num(zx)
+            p = (1 + (np.abs(null) >= np.abs(rho) - 1e-12).sum(axis=0)) / (1 + n_perm)
+            idx = rng.integers(0, n, size=(n_boot, n))
+            reps = _resampled_rho(_ranks(y[idx]), _column_ranks(x[idx], binary))
+            finite = np.isfinite(reps)
+            for j in range(k):
+                r = reps[finite[:, j], j]
+                if math.isfinite(rho[j]) and 2 * len(r) >= n_boot:
+                    low[j], high[j] = np.quantile(r, [alpha, 1 - alpha])
+            p = np.where(np.isfinite(rho), p, np.nan)
+        for j, predictor in enumerate(predictors):
+            rows.append((outcome, predictor, n, rho[j], low[j], high[j], p[j]))
+    table = pd.DataFrame(rows, columns=["outcome", "predictor", "n", "rho", "low", "high", "p"])
+    table["q"] = bh_adjust(table.p.to_numpy())
+    return table
+
+
+# --- regression with errors clustered by family ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterOLS:
+    """OLS coefficients with cluster-robust (CR1) standard errors."""
+
+    names: tuple[str, ...]
+    coef: Array
+    se: Array
+    n: int
+    clusters: int
+    k: int  # parameters, absorbed fixed effects included
+    level: float = 0.95
+    df: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "df", max(self.clusters - 1, 1))
+
+    @property
+    def t(self) -> Array:
+        out = np.full(self.coef.shape, np.nan)
+        np.divide(self.coef, self.se, out=out, where=self.se > 0)
+        return out
+
+    @property
+    def p(self) -> Array:
+        return np.asarray(2 * stats.t.sf(np.abs(self.t), self.df))
+
+    def interval(self) -> tuple[Array, Array]:
+        half = stats.t.ppf(0.5 + self.level / 2, self.df) * self.se
+        return self.coef - half, self.coef + half
+
+
+def cluster_ols(
+    y: npt.ArrayLike,
+    x: npt.ArrayLike,
+    clusters: Sequence[object],
+    names: Sequence[str],
+    *,
+    absorbed: int = 0,
+    level: float = 0.95,
+) -> ClusterOLS:
+    """OLS of y on the columns of x, with the CR1 cluster-robust sandwich.
+
+    V = c·(X'X)⁻¹·(Σ_g X_g'e_g e_g'X_g)·(X'X)⁻¹ with c = G/(G−1)·(N−1)/(N−K), where K counts
+    the columns of x plus ``absorbed`` parameters removed beforehand (fixed effects).
+    """
+    yv = np.asarray(y, dtype=float)
+    xm = np.asarray(x, dtype=float).reshape(len(yv), -1)
+    groups = pd.factorize(pd.Series(list(clusters), dtype=object), sort=True)[0]
+    n, k = xm.shape
+    g = int(groups.max()) + 1
+    bread = np.linalg.inv(xm.T @ xm)
+    coef = bread @ xm.T @ yv
+    resid = yv - xm @ coef
+    scores = np.zeros((g, k))
+    np.add.at(scores, groups, xm * resid[:, None])
+    meat = scores.T @ scores
+    k_all = k + absorbed
+    factor = g / (g - 1) * (n - 1) / (n - k_all) if g > 1 and n > k_all else math.nan
+    cov = factor * bread @ meat @ bread
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    return ClusterOLS(tuple(names), coef, se, n, g, k_all, level)
