@@ -11,6 +11,11 @@ from stratlens._cli._common import EXIT_USAGE, Parser
 COMMANDS = (
     "stratlens._cli.eval",
     "stratlens._cli.games",
+    "stratlens._cli.cache",
+    "stratlens._cli.leaderboard",
+    "stratlens._cli.compare",
+    "stratlens._cli.fit",
+    "stratlens._cli.profile",
 )
 
 __all__ = ["COMMANDS", "EXIT_USAGE", "Parser"]

@@ -1,10 +1,14 @@
 """Agents: anything that turns a `Turn` into a `Decision`.
 
-Model strings pick the agent: ``baseline/<style>`` for the reference agents; further prefixes
-are registered by their modules with `agent_factory`.
+Model strings pick the agent: ``baseline/<style>`` for the reference agents, any litellm model
+string (``openai/gpt-4o``, ``anthropic/…``, ``hosted_vllm/…``) for `stratlens.agents.llm`;
+further prefixes are registered by their modules with `agent_factory`.
 """
 
-import stratlens.agents.baseline  # noqa: F401  (registers the baseline/… factory)
+# Each import registers a model-string prefix; none imports a heavy library until it is used.
+import stratlens.agents.baseline  # baseline/…
+import stratlens.agents.llm  # litellm/…, and the fallback for any provider/model string
+import stratlens.agents.local  # noqa: F401  (hf/…)
 from stratlens.agents._choice import Style, StyleResult
 from stratlens.agents._protocol import (
     PARSE_STATUSES,

@@ -2,8 +2,11 @@
 
 The text is written for people and models from the game's numbers (never from OpenSpiel's
 ``observation_string``). Player names and action labels are neutral: "Player 1", "row 0",
-"offer 3". Two protocols: ``vanilla`` asks for the answer only, ``cot`` asks for reasoning
-first and the answer on the last line. Both ask for the same final line, ``Final answer: <option>``.
+"offer 3". Three protocols: ``vanilla`` asks for the answer only, ``cot`` asks for reasoning
+first and the answer on the last line, ``payoff`` is ``cot`` plus a line
+``Expected payoff: <number>``: the mean points of the chosen option when every other choice is
+uniform (checked by `stratlens.results.phases.execution`). All ask for the same final line,
+``Final answer: <option>``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ ANSWER_FORMAT = {
     "cot": (
         "Think about the possible outcomes with a view to getting as many points as you can, "
         "and explain your reasoning step by step. Then end with one line in exactly this form:\n"
+        "Final answer: <option>"
+    ),
+    "payoff": (
+        "Think about the possible outcomes with a view to getting as many points as you can, "
+        "and explain your reasoning step by step. Then state the average number of points your "
+        "choice gives you if every other choice (the other player's, and any later one) were "
+        "made with equal probability among its options, as one line in exactly this form:\n"
+        "Expected payoff: <number>\n"
+        "and end with one line in exactly this form:\n"
         "Final answer: <option>"
     ),
 }

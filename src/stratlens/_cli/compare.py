@@ -1,0 +1,164 @@
+"""`stratlens compare`: one suite on a series of checkpoints, and where the phases change."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_OUT = Path("results") / "compare"
+
+
+def add_parser(sub: Any) -> None:
+    cp = sub.add_parser(
+        "compare",
+        help="evaluate training checkpoints and locate the execution-to-strategy boundary",
+        description=(
+            "Each CKPT is hf/<folder>, a folder of checkpoint-N / step-N subfolders, a model "
+            "string with @step=N, or a run id in the store."
+        ),
+    )
+    cp.add_argument("checkpoints", nargs="+", metavar="CKPT")
+    cp.add_argument("--suite", help="suite of games (default: jia2025)")
+    cp.add_argument("--game", action="append", default=None, help="a game id (repeatable)")
+    cp.add_argument("--episodes", type=int, default=None, help="episodes per game and role (15)")
+    cp.add_argument("--seed", type=int, default=0)
+    cp.add_argument(
+        "--prompt", default="payoff", help="prompt protocol (default payoff: reasoning + payoff)"
+    )
+    cp.add_argument("--opponent", default=None, help="opponent (default baseline/belief)")
+    cp.add_argument(
+        "-M", dest="model_args", action="append", default=None, metavar="KEY=VALUE",
+        help="model argument for every checkpoint (repeatable)",
+    )  # fmt: skip
+    cp.add_argument(
+        "--store", help="SQLite store (default $STRATLENS_STORE or results/stratlens.db)"
+    )
+    cp.add_argument("--out", default=None, help=f"report folder (default {DEFAULT_OUT})")
+    cp.add_argument("--lexicon", help="strategic-gram lexicon file (JSON or text) to add")
+    cp.add_argument(
+        "--no-data-grams", action="store_true",
+        help="do not add strategic grams built from the run's own successful traces",
+    )  # fmt: skip
+    cp.add_argument(
+        "--classifier", default="offline",
+        help="text style classifier (default offline; 'none' to skip)",
+    )  # fmt: skip
+    cp.add_argument("--bootstrap", type=int, default=500, help="bootstrap resamples (500)")
+    cp.add_argument("--max-connections", type=int, default=16, help="episodes in flight at once")
+    cp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cp.add_argument("--json", action="store_true", help="print the results as JSON")
+    cp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from stratlens._cli._common import dump_json
+    from stratlens.agents import parse_model_args
+    from stratlens.agents._protocol import PROTOCOLS
+    from stratlens.errors import UsageError
+    from stratlens.results.phases.checkpoints import resolve_checkpoints
+    from stratlens.results.phases.compare import compare_runs
+    from stratlens.results.phases.lexicon import Lexicon
+    from stratlens.results.phases.report import to_json, write_report
+    from stratlens.results.store import open_store, resolve_store_path
+    from stratlens.runner import (
+        DEFAULT_EPISODES,
+        DEFAULT_OPPONENT,
+        EvalConfig,
+        resolve_games,
+        run_async,
+    )
+
+    if args.prompt not in PROTOCOLS:
+        raise UsageError(f"unknown prompt protocol {args.prompt!r} ({', '.join(PROTOCOLS)})")
+    if args.bootstrap < 0:
+        raise UsageError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    lexicon = Lexicon.starter()
+    if args.lexicon:
+        lexicon = lexicon.merged(Lexicon.load(args.lexicon))
+    store_path = resolve_store_path(args.store)
+    known: dict[str, str] = {}
+    if store_path.is_file():
+        with open_store(store_path) as store:
+            known = {
+                str(r[0]): str(r[1]) for r in store.conn.execute("SELECT run_id, model FROM runs")
+            }
+    checkpoints = resolve_checkpoints(args.checkpoints, known)
+    games = resolve_games(args.suite, args.game)
+    model_args = parse_model_args(args.model_args)
+    progress = not args.no_progress and sys.stderr.isatty()
+    run_ids: list[str] = []
+    for ck in checkpoints:
+        if ck.run_id is not None:
+            run_ids.append(ck.run_id)
+            continue
+        config = EvalConfig(
+            model=ck.model,
+            games=games,
+            model_args=model_args,
+            suite=args.suite if args.suite else (None if args.game else "jia2025"),
+            episodes=DEFAULT_EPISODES if args.episodes is None else args.episodes,
+            seed=args.seed,
+            protocol=args.prompt,
+            opponent=args.opponent or DEFAULT_OPPONENT,
+        )
+        report = asyncio.run(
+            run_async(config, str(store_path), concurrency=args.max_connections, progress=progress)
+        )
+        run_ids.append(report.run_id)
+        if not args.json:
+            print(
+                f"{ck.label} (step {ck.step}): run {report.run_id}, {report.played} played, "
+                f"{report.skipped} already in the store, {report.failed} failed",
+                file=sys.stderr,
+            )
+    with open_store(store_path) as store:
+        comparison = compare_runs(
+            store,
+            checkpoints,
+            run_ids,
+            lexicon=lexicon,
+            data_grams=not args.no_data_grams,
+            classifier=None if args.classifier == "none" else args.classifier,
+            n_boot=args.bootstrap,
+            seed=args.seed,
+        )
+    out = Path(args.out) if args.out else DEFAULT_OUT
+    files = write_report(comparison, out)
+    if args.json:
+        print(dump_json({**to_json(comparison), "out": str(out), "files": [str(f) for f in files]}))
+        return 0
+    _print(comparison, out)
+    return 0
+
+
+def _print(comparison: Any, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from stratlens.results.phases.report import _boundary_text
+
+    keys = ("format_valid", "legal", "payoff_arith", "norm_ref", "eq_distance", "tqre_tau",
+            "h_plan", "h_exec", "h_sem", "length_tokens")  # fmt: skip
+    t = Table(title="checkpoint comparison")
+    t.add_column("metric")
+    for ck in comparison.checkpoints:
+        t.add_column(f"{ck.label}\n{ck.step}", justify="right")
+    for key in keys:
+        d = comparison.curve(key)
+        if d.empty:
+            continue
+        vals = {int(r.checkpoint): float(r.value) for r in d.itertuples()}
+        t.add_row(
+            key,
+            *(
+                f"{vals[i]:.3g}" if i in vals and vals[i] == vals[i] else "-"
+                for i in range(len(comparison.checkpoints))
+            ),
+        )
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    console.print(t)
+    console.print(_boundary_text(comparison))
+    console.print(f"report: {out / 'report.html'} · {out / 'report.md'} · {out / 'metrics.csv'}")
