@@ -17,15 +17,14 @@ import hashlib
 import json
 import os
 import sqlite3
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from types import TracebackType
 from typing import Any
+
+from stratlens._sqlite import SQLiteFile, connect, retry_while_busy
 
 DEFAULT_CACHE_PATH = Path("results") / "cache.db"
 CACHE_ENV_VAR = "STRATLENS_CACHE"
@@ -95,45 +94,30 @@ class CacheStats:
 
 
 def _prepare(conn: sqlite3.Connection, timeout: float) -> None:
-    """Busy timeout, WAL and ``synchronous=NORMAL``.
+    """WAL and ``synchronous=NORMAL``."""
 
-    While another process switches a new file to WAL, SQLite may answer "database is locked"
-    at once instead of waiting: such answers are retried until ``timeout`` has passed.
-    """
-    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    deadline = time.monotonic() + timeout
-    pause = 0.005
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            if time.monotonic() + pause > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.2)
+    def step() -> None:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+    retry_while_busy(step, timeout)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class ResponseCache:
+class ResponseCache(SQLiteFile):
     """A response cache file; a context manager. ``hits`` and ``misses`` count this object's."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 60.0):
         self.path = resolve_cache_path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-        )
+        super().__init__()
+        self._conn = connect(self.path, timeout)
         try:
             _prepare(self._conn, timeout)
-            with self._write() as conn:
+            with self.transaction() as conn:
                 for sql in _SCHEMA:
                     conn.execute(sql)
         except BaseException:
@@ -142,14 +126,8 @@ class ResponseCache:
         self.hits = 0
         self.misses = 0
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError(f"cache {self.path} is closed")
-        return self._conn
-
-    def _write(self) -> _Transaction:
-        return _Transaction(self)
+    def _closed_error(self) -> Exception:
+        return RuntimeError(f"cache {self.path} is closed")
 
     def get(self, request: CacheRequest) -> dict[str, Any] | None:
         """The cached response of ``request``, or None (counted as a hit or a miss)."""
@@ -236,7 +214,7 @@ class ResponseCache:
 
     def clear(self, model: str | None = None) -> int:
         """Remove every response (or one model's); return how many were removed."""
-        with self._write() as conn:
+        with self.transaction() as conn:
             if model is None:
                 cur = conn.execute("DELETE FROM responses")
             else:
@@ -247,52 +225,3 @@ class ResponseCache:
             if model is None:
                 self.conn.execute("VACUUM")
         return int(removed)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    def __enter__(self) -> ResponseCache:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` on the cache's connection, under its lock."""
-
-    def __init__(self, cache: ResponseCache) -> None:
-        self.cache = cache
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.cache._lock.acquire()
-        try:
-            conn = self.cache.conn
-            conn.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self.cache._lock.release()
-            raise
-        return conn
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        conn = self.cache.conn
-        try:
-            if exc_type is None:
-                conn.execute("COMMIT")
-            elif conn.in_transaction:
-                conn.execute("ROLLBACK")
-        finally:
-            self.cache._lock.release()

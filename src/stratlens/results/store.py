@@ -15,14 +15,12 @@ import json
 import math
 import os
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from stratlens._sqlite import SQLiteFile, connect, retry_while_busy
 from stratlens.errors import StoreError
 from stratlens.results._load import load_decisions, load_episodes, load_runs
 from stratlens.results._paths import (
@@ -45,29 +43,17 @@ AgentRole = Literal["subject", "opponent"]
 
 
 def _prepare(conn: sqlite3.Connection, where: str, timeout: float) -> int:
-    """Set the pragmas and migrate; return the schema version.
+    """Set the pragmas and migrate; return the schema version."""
 
-    While another process is switching a new file to WAL mode, SQLite can answer "database is
-    locked" at once instead of waiting for the busy timeout: such answers are retried until
-    ``timeout`` has passed. Every step is idempotent or transactional.
-    """
-    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    deadline = time.monotonic() + timeout
-    pause = 0.005
-    while True:
-        try:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(f"{where} cannot use WAL mode (got {mode}); use a local disk")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            return migrate(conn, where)
-        except sqlite3.OperationalError as exc:
-            busy = "locked" in str(exc) or "busy" in str(exc)
-            if not busy or time.monotonic() + pause > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.2)
+    def step() -> int:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"{where} cannot use WAL mode (got {mode}); use a local disk")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return migrate(conn, where)
+
+    return retry_while_busy(step, timeout)
 
 
 def _now() -> str:
@@ -78,7 +64,7 @@ def _json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
 
 
-class Store:
+class Store(SQLiteFile):
     """One connection to a store file; a context manager. Safe to share between threads."""
 
     def __init__(
@@ -88,11 +74,9 @@ class Store:
         check_store_location(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         where = f"store {self.path}"
-        self._lock = threading.RLock()
+        super().__init__()
         try:
-            conn = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
+            conn = connect(self.path, timeout)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {where}: {exc}") from None
         try:
@@ -103,30 +87,12 @@ class Store:
         except BaseException:
             conn.close()
             raise
-        self._conn: sqlite3.Connection | None = conn
+        self._conn = conn
 
     # -- connection and transactions ---------------------------------------------------
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        """The underlying connection (autocommit mode); write through `transaction`."""
-        if self._conn is None:
-            raise StoreError(f"store {self.path} is closed")
-        return self._conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back if the block raises."""
-        with self._lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+    def _closed_error(self) -> Exception:
+        return StoreError(f"store {self.path} is closed")
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -139,23 +105,6 @@ class Store:
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._conn is None else f"schema v{self.schema_version}"
