@@ -187,6 +187,11 @@ def _build(
         n_embd=64,
         n_layer=2,
         n_head=2,
+        # No dropout: it would draw from torch's global generator, and the same seed must
+        # give the same checkpoints.
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
         bos_token_id=tok.eos_token_id,  # type: ignore[attr-defined]
         eos_token_id=tok.eos_token_id,  # type: ignore[attr-defined]
     )
