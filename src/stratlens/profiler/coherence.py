@@ -63,55 +63,33 @@ def _predictions(view: Any) -> tuple[frozenset[int], ...]:
     return tuple(frozenset(style_choice(s, view).modal()) for s in STYLES)  # type: ignore[arg-type]
 
 
-def _advance_chance(state: Any) -> None:
-    """Through chance nodes, taking an outcome that lets the episode go on."""
-    while state.is_chance_node():
-        outcomes = state.chance_outcomes()
-        going = [a for a, _ in outcomes if not state.child(a).is_terminal()]
-        state.apply_action(going[0] if going else outcomes[0][0])
-
-
 def episode_predictions(
     moves: list[StoredMove],
 ) -> dict[int, tuple[frozenset[int], ...]]:
     """Each subject decision's predicted actions per style (in `STYLES` order), by decision id.
 
-    ``moves`` are one episode's decisions (both players) in step order. Decisions after a move
-    without an action cannot be replayed and are left out.
+    ``moves`` are one episode's decisions (both players) in step order; sequential and repeated
+    episodes are replayed (`stratlens.profiler._replay`). Decisions after a move without an
+    action cannot be replayed and are left out.
     """
     from stratlens.games import get_game
-    from stratlens.games._extract import decision_view
+    from stratlens.profiler._replay import ONE_SHOT_KINDS, replay_episode
 
     if not moves:
         return {}
-    spec = get_game(moves[0].game_id)
-    out: dict[int, tuple[frozenset[int], ...]] = {}
-    if spec.kind in ("matrix", "bayesian", "signaling"):
-        for m in moves:
-            if m.subject:
-                out[m.decision_id] = _matrix_predictions(m.game_id, m.player)
-        return out
-    state = spec.game().new_initial_state()
-    steps: dict[int, list[StoredMove]] = {}
+    game_id = moves[0].game_id
+    if get_game(game_id).kind in ONE_SHOT_KINDS:
+        return {m.decision_id: _matrix_predictions(game_id, m.player) for m in moves if m.subject}
+    taken: dict[int, dict[int, int]] = {}
     for m in moves:
-        steps.setdefault(m.step, []).append(m)
-    for step in sorted(steps):
-        group = sorted(steps[step], key=lambda m: m.player)
-        _advance_chance(state)
-        if state.is_terminal():
-            break
-        for m in group:
-            if m.subject:
-                out[m.decision_id] = _predictions(decision_view(spec, state, m.player))
-        if any(m.action is None for m in group):
-            break
-        if spec.kind == "repeated":
-            if len(group) != 2:
-                break
-            state.apply_actions([int(m.action) for m in group])  # type: ignore[arg-type]
-        else:
-            state.apply_action(int(group[0].action))  # type: ignore[arg-type]
-    return out
+        if m.action is not None:
+            taken.setdefault(m.step, {})[m.player] = m.action
+    views = replay_episode(game_id, taken)
+    return {
+        m.decision_id: _predictions(views[(m.step, m.player)])
+        for m in moves
+        if m.subject and (m.step, m.player) in views
+    }
 
 
 def predictions(moves: Iterable[StoredMove]) -> dict[int, tuple[frozenset[int], ...]]:
