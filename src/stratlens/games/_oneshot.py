@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pyspiel
 
+from stratlens.games._pygame import python_game_type
+
 Cell = tuple[float, float]
 Matrix = tuple[tuple[Cell, ...], ...]
 
@@ -30,25 +32,14 @@ SIGNALING_SHOWN: Matrix = (((4, 4), (6, 3)), ((2, 3), (1, 2)))
 
 
 def _game_type(short_name: str, long_name: str, chance: bool, params: dict[str, Any]) -> Any:
-    return pyspiel.GameType(
-        short_name=short_name,
-        long_name=long_name,
-        dynamics=pyspiel.GameType.Dynamics.SIMULTANEOUS,
-        chance_mode=(
-            pyspiel.GameType.ChanceMode.EXPLICIT_STOCHASTIC
-            if chance
-            else pyspiel.GameType.ChanceMode.DETERMINISTIC
-        ),
-        information=pyspiel.GameType.Information.IMPERFECT_INFORMATION,
-        utility=pyspiel.GameType.Utility.GENERAL_SUM,
-        reward_model=pyspiel.GameType.RewardModel.TERMINAL,
-        max_num_players=2,
-        min_num_players=2,
-        provides_information_state_string=True,
-        provides_information_state_tensor=False,
-        provides_observation_string=True,
-        provides_observation_tensor=False,
-        parameter_specification=params,
+    return python_game_type(
+        short_name,
+        long_name,
+        simultaneous=True,
+        chance=chance,
+        perfect_information=False,
+        terminal_rewards=True,
+        params=params,
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pyspiel
 
+from stratlens.games._pygame import python_game_type
 from stratlens.games._sequential import StringObserver
 
 CONTINUE, STOP = 0, 1
@@ -35,22 +36,15 @@ _PARAMS: dict[str, Any] = {
 
 GAME_NAME = "python_stratlens_random_stop_repeated"
 
-_GAME_TYPE = pyspiel.GameType(
-    short_name=GAME_NAME,
-    long_name="Repeated matrix game with a random stop",
-    dynamics=pyspiel.GameType.Dynamics.SIMULTANEOUS,
-    chance_mode=pyspiel.GameType.ChanceMode.EXPLICIT_STOCHASTIC,
+_GAME_TYPE = python_game_type(
+    GAME_NAME,
+    "Repeated matrix game with a random stop",
+    simultaneous=True,
+    chance=True,
     # Within a round neither player sees the other's choice before making its own.
-    information=pyspiel.GameType.Information.IMPERFECT_INFORMATION,
-    utility=pyspiel.GameType.Utility.GENERAL_SUM,
-    reward_model=pyspiel.GameType.RewardModel.REWARDS,
-    max_num_players=2,
-    min_num_players=2,
-    provides_information_state_string=True,
-    provides_information_state_tensor=False,
-    provides_observation_string=True,
-    provides_observation_tensor=False,
-    parameter_specification=_PARAMS,
+    perfect_information=False,
+    terminal_rewards=False,
+    params=_PARAMS,
 )
 
 

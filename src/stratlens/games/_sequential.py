@@ -29,6 +29,8 @@ from typing import Any
 
 import pyspiel
 
+from stratlens.games._pygame import python_game_type
+
 Payoffs = tuple[float, float]
 
 #: Centipede piles: stop payoffs (P1, P2) at moves 1..4, then the payoffs if all continue.
@@ -46,21 +48,14 @@ SEQUENTIAL_MATRIX: tuple[tuple[Payoffs, ...], ...] = (
 
 
 def _game_type(short_name: str, long_name: str, params: dict[str, Any]) -> Any:
-    return pyspiel.GameType(
-        short_name=short_name,
-        long_name=long_name,
-        dynamics=pyspiel.GameType.Dynamics.SEQUENTIAL,
-        chance_mode=pyspiel.GameType.ChanceMode.DETERMINISTIC,
-        information=pyspiel.GameType.Information.PERFECT_INFORMATION,
-        utility=pyspiel.GameType.Utility.GENERAL_SUM,
-        reward_model=pyspiel.GameType.RewardModel.TERMINAL,
-        max_num_players=2,
-        min_num_players=2,
-        provides_information_state_string=True,
-        provides_information_state_tensor=False,
-        provides_observation_string=True,
-        provides_observation_tensor=False,
-        parameter_specification=params,
+    return python_game_type(
+        short_name,
+        long_name,
+        simultaneous=False,
+        chance=False,
+        perfect_information=True,
+        terminal_rewards=True,
+        params=params,
     )
 
 

@@ -1,0 +1,41 @@
+"""The `pyspiel.GameType` of stratlens's own OpenSpiel Python games: two players, general-sum,
+string observations (no tensors); what differs between them is passed in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyspiel
+
+
+def python_game_type(
+    short_name: str,
+    long_name: str,
+    *,
+    simultaneous: bool,
+    chance: bool,
+    perfect_information: bool,
+    terminal_rewards: bool,
+    params: dict[str, Any],
+) -> Any:
+    gt = pyspiel.GameType
+    return gt(
+        short_name=short_name,
+        long_name=long_name,
+        dynamics=gt.Dynamics.SIMULTANEOUS if simultaneous else gt.Dynamics.SEQUENTIAL,
+        chance_mode=gt.ChanceMode.EXPLICIT_STOCHASTIC if chance else gt.ChanceMode.DETERMINISTIC,
+        information=(
+            gt.Information.PERFECT_INFORMATION
+            if perfect_information
+            else gt.Information.IMPERFECT_INFORMATION
+        ),
+        utility=gt.Utility.GENERAL_SUM,
+        reward_model=gt.RewardModel.TERMINAL if terminal_rewards else gt.RewardModel.REWARDS,
+        max_num_players=2,
+        min_num_players=2,
+        provides_information_state_string=True,
+        provides_information_state_tensor=False,
+        provides_observation_string=True,
+        provides_observation_tensor=False,
+        parameter_specification=params,
+    )
