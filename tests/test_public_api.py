@@ -41,6 +41,8 @@ PUBLIC = {
         "matrix_view",
         "payoff_types",
         "register",
+        "replay",
+        "sample_chance",
         "shown_tables",
         "structure",
         "suites",

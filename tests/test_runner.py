@@ -171,3 +171,20 @@ def test_suites_hold_the_catalog() -> None:
     ids = {g.id for g in list_games()}
     assert len(ids) >= 30
     assert len(list_games("jia2025")) == 14
+
+
+def test_replay_from_the_episode_seed_retraces_what_was_played(store_path: Path) -> None:
+    """`stratlens.games.replay` draws chance as the runner did: a random-stop episode rebuilt
+    from its stored moves and seed stops exactly where the played one stopped."""
+    from stratlens.games import get_game, replay
+
+    game = "iterated_prisoners_dilemma_random_stop"
+    evaluate("baseline/belief", games=[game], episodes=4, seed=5, store=str(store_path))
+    df = load_decisions(str(store_path), include_opponents=True)
+    lengths = set()
+    for _, rows in df.groupby("episode_id"):
+        moves = {(int(r.step), int(r.player)): int(r.action) for r in rows.itertuples()}
+        views = replay(get_game(game), int(rows.seed.iloc[0]), moves)
+        assert set(views) == set(moves)
+        lengths.add(len(moves))
+    assert len(lengths) > 1  # the stopping time differs between episodes

@@ -28,7 +28,14 @@ from stratlens.agents import Agent, Decision, Turn, make_agent
 from stratlens.agents._protocol import PROTOCOLS
 from stratlens.agents.llm import RunOptions, run_options
 from stratlens.errors import UsageError
-from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, list_games
+from stratlens.games import (
+    GameSpec,
+    decision_view,
+    get_game,
+    is_simultaneous,
+    list_games,
+    sample_chance,
+)
 from stratlens.games.prompts import render
 from stratlens.results.store import Store, check_store_location, open_store, resolve_store_path
 
@@ -224,10 +231,7 @@ class EpisodeRunner:
         step = 0
         while not state.is_terminal():
             if state.is_chance_node():
-                outcomes = state.chance_outcomes()
-                probs = np.array([p for _, p in outcomes], dtype=float)
-                pick = rng.choice(len(outcomes), p=probs / probs.sum())
-                state.apply_action(outcomes[int(pick)][0])
+                state.apply_action(sample_chance(state, rng))
                 continue
             players = [0, 1] if simultaneous else [state.current_player()]
             outcomes = await asyncio.gather(

@@ -23,6 +23,7 @@ from stratlens.games._extract import (
     shown_tables,
     tree_of,
 )
+from stratlens.games._replay import replay, sample_chance
 from stratlens.games._spec import (
     FAMILIES,
     KINDS,
@@ -70,6 +71,8 @@ __all__ = [
     "matrix_view",
     "payoff_types",
     "register",
+    "replay",
+    "sample_chance",
     "shown_tables",
     "structure",
     "suites",

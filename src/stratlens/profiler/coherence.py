@@ -47,6 +47,7 @@ class StoredMove:
     player: int
     action: int | None
     subject: bool
+    seed: int = 0  # the episode's seed: chance outcomes are replayed from it
 
 
 @cache
@@ -80,11 +81,8 @@ def episode_predictions(
     game_id = moves[0].game_id
     if get_game(game_id).kind in ONE_SHOT_KINDS:
         return {m.decision_id: _matrix_predictions(game_id, m.player) for m in moves if m.subject}
-    taken: dict[int, dict[int, int]] = {}
-    for m in moves:
-        if m.action is not None:
-            taken.setdefault(m.step, {})[m.player] = m.action
-    views = replay_episode(game_id, taken)
+    taken = {(m.step, m.player): m.action for m in moves if m.action is not None}
+    views = replay_episode(game_id, moves[0].seed, taken)
     return {
         m.decision_id: _predictions(views[(m.step, m.player)])
         for m in moves

@@ -35,7 +35,7 @@ CHUNK = 64
 
 _SQL = """
 SELECT d.id, d.run_id, d.model, e.game_id, d.episode_id, d.step, d.player, d.agent,
-       d.action, d.reasoning
+       d.action, d.reasoning, e.seed
 FROM decisions d JOIN episodes e ON e.episode_id = d.episode_id
 WHERE e.status IN ('done', 'failed') {runs}
 ORDER BY d.run_id, e.game_id, e.role, e.idx, d.episode_id, d.step, d.player, d.id
@@ -68,6 +68,7 @@ def _rows(conn: sqlite3.Connection, run: str | Sequence[str] | None) -> list[dic
         "agent",
         "action",
         "reasoning",
+        "seed",
     ]
     return [dict(zip(cols, r, strict=True)) for r in conn.execute(_SQL.format(runs=clause), params)]
 
@@ -179,6 +180,7 @@ def _move(r: dict[str, Any]) -> StoredMove:
         r["player"],
         r["action"],
         r["agent"] == "subject",
+        r["seed"],
     )
 
 

@@ -27,7 +27,8 @@ StoreLike: TypeAlias = "Store | str | os.PathLike[str] | None"
 RunSelector: TypeAlias = str | list[str] | tuple[str, ...] | None
 
 _DECISION_SQL = """
-SELECT d.run_id, d.model, e.game_id, d.episode_id, e.idx, e.role, d.player, d.agent, d.step,
+SELECT d.run_id, d.model, e.game_id, d.episode_id, e.idx, e.seed, e.role, d.player, d.agent,
+       d.step,
        d.action, d.action_label, d.legal_actions, d.parse_status, d.reasoning, d.raw_output,
        d.attempts, d.prompt_tokens, d.completion_tokens, d.reasoning_tokens, d.cost_usd,
        d.latency_s, d.logprobs, d.error,
@@ -64,6 +65,7 @@ ORDER BY r.created_at, r.run_id
 
 _DECISION_TYPES = {
     "idx": "int64",
+    "seed": "int64",
     "role": "int64",
     "player": "int64",
     "step": "int64",

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stratlens.games import decision_view, get_game, matrix_view
+from stratlens.games import get_game, matrix_view, replay
 from stratlens.games.views import CHANCE, TERMINAL, MatrixView, TreeNode, TreeView
 
 _STATED = re.compile(
@@ -92,28 +92,9 @@ def _replay_views(
     game_id: str, seed: int, moves: Mapping[tuple[int, int], int]
 ) -> dict[tuple[int, int], TreeView]:
     """Each decision's view in a sequential game, replaying the episode as the runner played
-    it (chance from the episode seed, then the recorded actions step by step)."""
-    spec = get_game(game_id)
-    state = spec.game().new_initial_state()
-    rng = np.random.default_rng(seed)
-    out: dict[tuple[int, int], TreeView] = {}
-    step = 0
-    while not state.is_terminal():
-        if state.is_chance_node():
-            outcomes = state.chance_outcomes()
-            probs = np.array([p for _, p in outcomes], dtype=float)
-            state.apply_action(outcomes[int(rng.choice(len(outcomes), p=probs / probs.sum()))][0])
-            continue
-        player = state.current_player()
-        view = decision_view(spec, state, player)
-        assert isinstance(view, TreeView)
-        out[(step, player)] = view
-        action = moves.get((step, player))
-        if action is None:
-            break
-        state.apply_action(action)
-        step += 1
-    return out
+    it (`stratlens.games.replay`)."""
+    views = replay(get_game(game_id), seed, moves)
+    return {key: v for key, v in views.items() if isinstance(v, TreeView)}
 
 
 def _tuples(frame: pd.DataFrame) -> list[Any]:
