@@ -275,7 +275,8 @@ def validate(
     if config.episodes < 1:
         raise UsageError(f"--episodes must be a positive integer, got {config.episodes}")
     if config.protocol not in PROTOCOLS:
-        raise UsageError(f"unknown prompt protocol {config.protocol!r} (vanilla or cot)")
+        known = ", ".join(PROTOCOLS)
+        raise UsageError(f"unknown prompt protocol {config.protocol!r} ({known})")
     for g in config.games:
         get_game(g)
     with run_options(options or RunOptions()):

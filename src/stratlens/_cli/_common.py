@@ -26,3 +26,32 @@ def _json_default(x: Any) -> Any:
 def dump_json(obj: Any) -> str:
     """JSON for stdout: indented, NaN written as null."""
     return json.dumps(obj, indent=2, default=_json_default)
+
+
+def add_play_options(p: argparse.ArgumentParser, *, model_args_help: str, prompt: str) -> None:
+    """The options of every command that plays a suite: `-M`, the games, episodes, seed,
+    prompt protocol (default ``prompt``), opponent, store and connections."""
+    p.add_argument(
+        "-M", dest="model_args", action="append", default=None, metavar="KEY=VALUE",
+        help=model_args_help,
+    )  # fmt: skip
+    p.add_argument("--suite", help="suite of games (default: jia2025)")
+    p.add_argument("--game", action="append", default=None, help="a game id (repeatable)")
+    p.add_argument(
+        "--episodes", type=int, default=None, help="episodes per game and role (default 15)"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--prompt", default=prompt, help=f"prompt protocol: vanilla, cot or payoff ({prompt})"
+    )
+    p.add_argument(
+        "--opponent", default=None,
+        help="opponent agent for the other role (default baseline/belief), or self",
+    )  # fmt: skip
+    p.add_argument(
+        "--store", help="SQLite store (default $STRATLENS_STORE or results/stratlens.db)"
+    )
+    p.add_argument(
+        "--max-connections", type=int, default=16, help="episodes (and requests) in flight at once"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")

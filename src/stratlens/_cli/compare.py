@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from stratlens._cli._common import add_play_options
+
 DEFAULT_OUT = Path("results") / "compare"
 
 
@@ -21,20 +23,8 @@ def add_parser(sub: Any) -> None:
         ),
     )
     cp.add_argument("checkpoints", nargs="+", metavar="CKPT")
-    cp.add_argument("--suite", help="suite of games (default: jia2025)")
-    cp.add_argument("--game", action="append", default=None, help="a game id (repeatable)")
-    cp.add_argument("--episodes", type=int, default=None, help="episodes per game and role (15)")
-    cp.add_argument("--seed", type=int, default=0)
-    cp.add_argument(
-        "--prompt", default="payoff", help="prompt protocol (default payoff: reasoning + payoff)"
-    )
-    cp.add_argument("--opponent", default=None, help="opponent (default baseline/belief)")
-    cp.add_argument(
-        "-M", dest="model_args", action="append", default=None, metavar="KEY=VALUE",
-        help="model argument for every checkpoint (repeatable)",
-    )  # fmt: skip
-    cp.add_argument(
-        "--store", help="SQLite store (default $STRATLENS_STORE or results/stratlens.db)"
+    add_play_options(
+        cp, model_args_help="model argument for every checkpoint (repeatable)", prompt="payoff"
     )
     cp.add_argument("--out", default=None, help=f"report folder (default {DEFAULT_OUT})")
     cp.add_argument("--lexicon", help="strategic-gram lexicon file (JSON or text) to add")
@@ -47,8 +37,6 @@ def add_parser(sub: Any) -> None:
         help="text style classifier (default offline; 'none' to skip)",
     )  # fmt: skip
     cp.add_argument("--bootstrap", type=int, default=500, help="bootstrap resamples (500)")
-    cp.add_argument("--max-connections", type=int, default=16, help="episodes in flight at once")
-    cp.add_argument("--no-progress", action="store_true", help="no progress bar")
     cp.add_argument("--json", action="store_true", help="print the results as JSON")
     cp.set_defaults(func=run)
 

@@ -8,36 +8,13 @@ import math
 import sys
 from typing import Any
 
+from stratlens._cli._common import add_play_options
+
 
 def add_parser(sub: Any) -> None:
     ev = sub.add_parser("eval", help="evaluate one model on a suite of games")
     ev.add_argument("--model", required=True, help="e.g. baseline/minimax, openai/gpt-4o")
-    ev.add_argument(
-        "-M",
-        dest="model_args",
-        action="append",
-        default=None,
-        metavar="KEY=VALUE",
-        help="model argument (repeatable)",
-    )
-    ev.add_argument("--suite", help="suite of games (default: jia2025)")
-    ev.add_argument("--game", action="append", default=None, help="a game id (repeatable)")
-    ev.add_argument(
-        "--episodes", type=int, default=None, help="episodes per game and role (default 15)"
-    )
-    ev.add_argument("--seed", type=int, default=0)
-    ev.add_argument("--prompt", default="vanilla", help="prompt protocol: vanilla or cot")
-    ev.add_argument(
-        "--opponent",
-        default=None,
-        help="opponent agent for the other role (default baseline/belief), or self",
-    )
-    ev.add_argument(
-        "--store", help="SQLite store (default $STRATLENS_STORE or results/stratlens.db)"
-    )
-    ev.add_argument(
-        "--max-connections", type=int, default=16, help="episodes (and requests) in flight at once"
-    )
+    add_play_options(ev, model_args_help="model argument (repeatable)", prompt="vanilla")
     ev.add_argument(
         "--max-cost",
         type=float,
@@ -49,7 +26,6 @@ def add_parser(sub: Any) -> None:
         "--cache", help="response cache file (default $STRATLENS_CACHE or results/cache.db)"
     )
     ev.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    ev.add_argument("--no-progress", action="store_true", help="no progress bar")
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")
     ev.set_defaults(func=run)
 
