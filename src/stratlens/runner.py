@@ -14,8 +14,6 @@ episodes already done in the store and plays only the rest (and the ones that fa
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +22,7 @@ import numpy as np
 
 from stratlens import __version__
 from stratlens._cost import CostBudget, CostLimitReached
+from stratlens._seeds import digest, stable_seed
 from stratlens.agents import Agent, Decision, Turn, make_agent
 from stratlens.agents._protocol import PROTOCOLS
 from stratlens.agents.llm import RunOptions, run_options
@@ -44,13 +43,8 @@ DEFAULT_OPPONENT = "baseline/belief"
 DEFAULT_EPISODES = 15
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def derive_seed(*parts: object) -> int:
-    """A 63-bit seed from any JSON-able parts (stable across processes and platforms)."""
-    return int(_digest(*parts)[:16], 16) >> 1
+#: A 63-bit seed from JSON-able parts (stable across processes and platforms).
+derive_seed = stable_seed
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ class EvalConfig:
 
     @property
     def run_id(self) -> str:
-        return _digest(
+        return digest(
             "run",
             self.model,
             dict(sorted(self.model_args.items())),
@@ -110,7 +104,7 @@ def plan(config: EvalConfig) -> list[EpisodeTask]:
             for idx in range(config.episodes):
                 tasks.append(
                     EpisodeTask(
-                        episode_id=_digest("episode", config.run_id, game_id, role, idx)[:20],
+                        episode_id=digest("episode", config.run_id, game_id, role, idx)[:20],
                         game_id=game_id,
                         role=role,
                         idx=idx,

@@ -7,8 +7,6 @@ computed from the same units. `intervals` turns replicates into percentile inter
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,12 +42,6 @@ class Estimate:
 
 def _rounded(v: float, digits: int) -> float | None:
     return round(float(v), digits) + 0.0 if math.isfinite(v) else None
-
-
-def stable_seed(*parts: object) -> int:
-    """A 63-bit integer from JSON-able parts: the same in every process and platform."""
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def resample_counts(

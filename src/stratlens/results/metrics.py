@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from stratlens._seeds import stable_seed
 from stratlens.games import bimatrix, get_game, payoff_types, structure, tree_of
 from stratlens.games.structure import subgame_perfect
 from stratlens.games.views import TreeNode
@@ -53,7 +54,6 @@ from stratlens.results.bootstrap import (
     ratio,
     resample_counts,
     resample_sums,
-    stable_seed,
 )
 
 Array = npt.NDArray[np.float64]
