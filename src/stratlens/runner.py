@@ -166,7 +166,8 @@ class EpisodeRunner:
     async def _decide(
         self, task: EpisodeTask, spec: GameSpec, state: Any, player: int, step: int
     ) -> Decision:
-        rendered = render(spec, state, player, self.config.protocol)
+        view = decision_view(spec, state, player)
+        rendered = render(spec, state, player, self.config.protocol, view)
         turn = Turn(
             game_id=spec.id,
             player=player,
@@ -175,7 +176,7 @@ class EpisodeRunner:
             legal_actions=rendered.legal_actions,
             protocol=self.config.protocol,  # type: ignore[arg-type]
             prompt=rendered.prompt,
-            view=decision_view(spec, state, player),
+            view=view,
             seed=derive_seed(task.seed, step, player),
             episode_id=task.episode_id,
             step=step,

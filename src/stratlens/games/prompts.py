@@ -18,7 +18,7 @@ import numpy as np
 
 from stratlens.games._extract import bimatrix, joint_history, payoff_types, shown_tables, tree_of
 from stratlens.games._spec import GameSpec, get_game
-from stratlens.games.views import TreeNode
+from stratlens.games.views import DecisionView, TreeNode, TreeView
 
 PREAMBLE = (
     "You are taking part in a game with one other player. Your goal is to get as many points "
@@ -175,9 +175,9 @@ def _count_leaves(node: TreeNode) -> int:
     return 1 if node.payoffs is not None else sum(_count_leaves(c[3]) for c in node.children)
 
 
-def _tree_observation(spec: GameSpec, state: Any, player: int) -> str:
+def _tree_observation(spec: GameSpec, state: Any, player: int, root: TreeNode | None) -> str:
     parts = []
-    root = tree_of(state)
+    root = tree_of(state) if root is None else root
     table = _two_stage_table(root) if root.player == player else None
     if table is not None:
         rows, cols, a, b = table
@@ -220,8 +220,13 @@ def _repeated_observation(spec: GameSpec, state: Any, player: int) -> str:
     return "\n\n".join(parts)
 
 
-def render(spec: GameSpec, state: Any, player: int, protocol: str) -> RenderedPrompt:
-    """The prompt for ``player`` at ``state`` under ``protocol`` (``vanilla`` or ``cot``)."""
+def render(
+    spec: GameSpec, state: Any, player: int, protocol: str, view: DecisionView | None = None
+) -> RenderedPrompt:
+    """The prompt for ``player`` at ``state`` under ``protocol`` (a key of `ANSWER_FORMAT`).
+
+    ``view``, when the caller has it (`decision_view` of the same state), saves walking the
+    game tree a second time."""
     if protocol not in ANSWER_FORMAT:
         raise ValueError(f"unknown prompt protocol {protocol!r}")
     game_rules = spec.rules or (ONE_SHOT_RULES if spec.kind == "matrix" else "")
@@ -229,7 +234,8 @@ def render(spec: GameSpec, state: Any, player: int, protocol: str) -> RenderedPr
     if spec.kind in ("matrix", "bayesian", "signaling"):
         observation = _matrix_observation(spec, player)
     elif spec.kind == "tree":
-        observation = _tree_observation(spec, state, player)
+        root = view.root if isinstance(view, TreeView) else None
+        observation = _tree_observation(spec, state, player, root)
     else:
         observation = _repeated_observation(spec, state, player)
     legal = {int(a): spec.action_labels[player][a] for a in state.legal_actions(player)}
