@@ -10,7 +10,7 @@ with replies chosen by a *script*: a function of the request that returns a `Rep
 of them (the n-th request with the same messages gets the n-th, the last one repeats). A reply
 can also be a fault: an HTTP status with headers (429 with ``Retry-After``, 500, 503), a delay
 longer than the client's timeout (``fault="timeout"``: no answer at all), a connection reset,
-or a malformed JSON body.
+a malformed JSON body, or well-formed JSON that is not a completion (``fault="not_a_completion"``).
 
 The server counts requests per prompt (the request's messages, hashed), keeps every request
 body, and can run in a thread of the test process (`FakeLLMServer`) or as its own process::
@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Fault = Literal["reset", "malformed", "timeout"]
+Fault = Literal["reset", "malformed", "timeout", "not_a_completion"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Reply:
     prompt_tokens: int = 100
     completion_tokens: int = 10
     reasoning_tokens: int = 0
+    cached_tokens: int = 0  # of the prompt tokens, served from the provider's prompt cache
+    reasoning_field: str = "reasoning_content"  # OpenAI format: newer vLLM says "reasoning"
     finish_reason: str = "stop"
 
 
@@ -132,7 +134,7 @@ def _split_tokens(text: str) -> list[str]:
 def openai_body(req: Request, r: Reply) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": r.content}
     if r.reasoning is not None:
-        message["reasoning_content"] = r.reasoning
+        message[r.reasoning_field] = r.reasoning
     choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": r.finish_reason}
     if req.body.get("logprobs"):
         k = int(req.body.get("top_logprobs") or 0)
@@ -142,6 +144,7 @@ def openai_body(req: Request, r: Reply) -> dict[str, Any]:
         "completion_tokens": r.completion_tokens,
         "total_tokens": r.prompt_tokens + r.completion_tokens,
         "completion_tokens_details": {"reasoning_tokens": r.reasoning_tokens},
+        "prompt_tokens_details": {"cached_tokens": r.cached_tokens},
     }
     return {
         "id": f"chatcmpl-{req.key}-{req.n}",
@@ -198,6 +201,7 @@ class ServerState:
     ok: Counter[str] = field(default_factory=Counter)  # answers served, per prompt
     in_flight: int = 0
     max_in_flight: int = 0
+    open_connections: int = 0  # client connections not yet closed
     log: list[Request] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     keep_log: bool = True
@@ -218,6 +222,8 @@ class _Handler:
         if task is not None:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+        with self.state.lock:
+            self.state.open_connections += 1
         try:
             while True:
                 try:
@@ -238,6 +244,8 @@ class _Handler:
             return
         finally:
             writer.close()
+            with self.state.lock:
+                self.state.open_connections -= 1
 
     async def respond(
         self,
@@ -291,6 +299,9 @@ class _Handler:
             return False
         if reply.fault == "malformed":
             await self.send(writer, 200, b'{"id": "x", "choices": [{"message": {"content": ')
+            return True
+        if reply.fault == "not_a_completion":
+            await self.send(writer, 200, {"object": "list", "data": []})
             return True
         if reply.status != 200:
             await self.send(writer, reply.status, error_body(api, reply.status), reply.headers)

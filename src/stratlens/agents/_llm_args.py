@@ -14,11 +14,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlparse
 
-from stratlens.agents._llm_call import load_litellm
+from stratlens.agents._client_http import PROVIDERS as HTTP_PROVIDERS
+from stratlens.agents._client_http import endpoint
+from stratlens.agents._client_litellm import load_litellm
 from stratlens.errors import ModelArgsError, UnknownModelError, UsageError
 
 _SECRET_ARG = re.compile(r"key|secret|passw|token|auth", re.IGNORECASE)
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+CLIENTS = ("litellm", "http")
 MIN_THINKING_BUDGET = 1024
 THINKING_HEADROOM = 4096  # answer tokens allowed beyond the thinking budget by default
 
@@ -37,6 +40,8 @@ MODEL_ARGS = {
     "timeout": "seconds per request, > 0",
     "retries": "integer in [0, 20]",
     "backoff": "seconds, >= 0",
+    "client": "litellm|http (http: OpenAI-compatible servers without litellm; "
+    "the default for hosted_vllm/)",
 }
 
 
@@ -58,6 +63,14 @@ class LLMSettings:
     timeout: float = 120.0
     retries: int = 6
     backoff: float = 1.0
+    client: str | None = None  # None: http for hosted_vllm/, litellm otherwise
+
+    @property
+    def transport(self) -> str:
+        """The client that sends the requests: ``litellm`` or ``http``."""
+        if self.client is not None:
+            return self.client
+        return "http" if self.model.startswith("hosted_vllm/") else "litellm"
 
     def generation_params(self) -> dict[str, Any]:
         """What is sent besides the model and the messages (and keyed in the cache)."""
@@ -160,6 +173,10 @@ def parse_settings(model: str, args: Mapping[str, str]) -> LLMSettings:
             kw[key] = _integer(key, value, model, 0, 20)
         elif key == "logprobs":
             kw[key] = _flag(key, value, model)
+        elif key == "client":
+            if value.strip().lower() not in CLIENTS:
+                raise _bad(key, value, model)
+            kw[key] = value.strip().lower()
         elif key == "reasoning_effort":
             if value.strip().lower() not in REASONING_EFFORTS:
                 raise _bad(key, value, model)
@@ -207,8 +224,23 @@ def check_model(settings: LLMSettings) -> str:
             f"-M thinking_budget for {model}: Anthropic extended thinking takes no "
             "temperature other than 1 and no top_p"
         )
+    if settings.transport == "http":
+        _check_http(settings, str(provider))
     env = litellm.validate_environment(model=model, api_base=settings.api_base)
     missing = [k for k in env.get("missing_keys") or [] if k.endswith(("_KEY", "_TOKEN"))]
     if missing and not env.get("keys_in_environment") and settings.api_base is None:
         raise UsageError(f"{' or '.join(missing)} is not set: {model} needs an API key")
     return str(provider)
+
+
+def _check_http(settings: LLMSettings, provider: str) -> None:
+    model = settings.model
+    if provider not in HTTP_PROVIDERS or not model.startswith(f"{provider}/"):
+        raise ModelArgsError(
+            f"-M client=http for {model}: the http client speaks OpenAI chat completions "
+            f"and takes {'/… or '.join(HTTP_PROVIDERS)}/… models"
+        )
+    if settings.thinking_budget is not None:
+        raise ModelArgsError(f"-M thinking_budget for {model} needs -M client=litellm")
+    if endpoint(provider, settings.api_base) is None:
+        raise ModelArgsError(f"{model} needs -M api_base=… (the server's URL)")

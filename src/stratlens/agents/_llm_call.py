@@ -1,13 +1,17 @@
-"""One request to a provider through litellm: the gate, the retry policy, the normalised reply.
+"""One request to a provider: the gate, the retry policy, the normalised reply.
 
+- `Client` is the seam between the agent and a provider's API: it sends one request and says
+  how a failure should be treated. Two clients exist: `LiteLLMClient` (every provider, through
+  ``litellm.acompletion``) and `OpenAIHTTPClient` (OpenAI-compatible chat completions straight
+  over aiohttp, for servers such as vLLM where litellm's per-request CPU would be the limit).
 - `Gate` bounds the requests in flight (``--max-connections``) and slows the whole agent down
   on a 429: every request waits out the ``Retry-After``, and the concurrency is halved, then
   grows back by one after each window of successes (additive increase, multiplicative
   decrease).
-- `RetryPolicy` is the one retry policy for every provider, run by tenacity over
-  ``litellm.acompletion`` (with the SDK's own retries off): 429s, 5xx, timeouts, dropped
-  connections and unreadable bodies are retried with exponential back-off and jitter
-  (``Retry-After`` honoured); other errors (authentication, bad request, unknown model) are not.
+- `RetryPolicy` is the one retry policy for every client, run by tenacity (with the SDKs' own
+  retries off): 429s, 5xx, timeouts, dropped connections and unreadable bodies are retried with
+  exponential back-off and jitter (``Retry-After`` honoured); other errors (authentication, bad
+  request, unknown model) are not.
 - `Completion` is what is kept of a response (and cached): text, native reasoning, finish
   reason, tokens, cost from litellm's local price map, latency, compact logprobs.
 """
@@ -16,14 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import os
 import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 FailureKind = Literal["rate_limit", "transient", "refusal", "fatal", "permanent"]
 
@@ -48,7 +51,7 @@ class Completion:
     logprobs: list[Any] | None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Completion:
@@ -62,16 +65,6 @@ class RequestFailed(Exception):
         super().__init__(reason)
         self.reason = reason
         self.kind = kind
-
-
-def load_litellm() -> Any:
-    """litellm, imported on first use, with its local price map and without its banners."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
-
-    litellm.suppress_debug_info = True
-    litellm.telemetry = False
-    return litellm
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -94,18 +87,21 @@ def compact_logprobs(content: Any, digits: int = 5) -> list[Any] | None:
     return out
 
 
-def completion_from(response: Any, latency_s: float) -> Completion:
-    """The parts of a litellm ``ModelResponse`` that stratlens keeps."""
-    choice = response.choices[0]
-    message = choice.message
-    reasoning = _get(message, "reasoning_content") or ""
+def completion_from(response: Any, latency_s: float, cost_usd: float) -> Completion:
+    """The parts of a chat completion that stratlens keeps.
+
+    ``response`` is litellm's ``ModelResponse`` or the OpenAI JSON body as a dict. Reasoning is
+    ``reasoning_content`` (litellm, older vLLM), ``reasoning`` (newer vLLM) or Anthropic
+    thinking blocks as litellm passes them on.
+    """
+    choice = _get(response, "choices")[0]
+    message = _get(choice, "message")
+    reasoning = _get(message, "reasoning_content") or _get(message, "reasoning") or ""
     if not reasoning:
         blocks = _get(message, "thinking_blocks") or []
         reasoning = "\n\n".join(str(_get(b, "thinking") or "") for b in blocks).strip()
     usage = _get(response, "usage")
     details = _get(usage, "completion_tokens_details")
-    hidden = getattr(response, "_hidden_params", None) or {}
-    cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
     logprobs = _get(choice, "logprobs")
     return Completion(
         content=str(_get(message, "content") or ""),
@@ -115,7 +111,7 @@ def completion_from(response: Any, latency_s: float) -> Completion:
         prompt_tokens=int(_get(usage, "prompt_tokens") or 0),
         completion_tokens=int(_get(usage, "completion_tokens") or 0),
         reasoning_tokens=int(_get(details, "reasoning_tokens") or 0),
-        cost_usd=float(cost or 0.0),
+        cost_usd=float(cost_usd),
         latency_s=float(latency_s),
         logprobs=compact_logprobs(_get(logprobs, "content")),
     )
@@ -124,6 +120,8 @@ def completion_from(response: Any, latency_s: float) -> Completion:
 def retry_after(exc: BaseException) -> float | None:
     """Seconds the server asked to wait (``retry-after-ms`` or ``Retry-After``), if any."""
     headers = getattr(exc, "litellm_response_headers", None)
+    if headers is None:
+        headers = getattr(exc, "headers", None)
     if headers is None:
         response = getattr(exc, "response", None)
         headers = getattr(response, "headers", None)
@@ -145,40 +143,24 @@ def retry_after(exc: BaseException) -> float | None:
         return None
 
 
-def failure_kind(exc: BaseException) -> FailureKind:
-    """How the one retry policy treats an exception from ``litellm.acompletion``."""
-    litellm = load_litellm()
+class Client(Protocol):
+    """Sends one chat request to a provider; knows how its failures are to be treated."""
 
-    if isinstance(exc, litellm.RateLimitError):
-        return "rate_limit"
-    if isinstance(exc, litellm.ContentPolicyViolationError):
-        return "refusal"
-    if isinstance(
-        exc,
-        litellm.AuthenticationError
-        | litellm.PermissionDeniedError
-        | litellm.NotFoundError
-        | litellm.UnsupportedParamsError,
-    ):
-        return "fatal"
-    if isinstance(exc, litellm.Timeout | litellm.APIConnectionError):
-        return "transient"
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int) and (status >= 500 or status in (408, 409)):
-        return "transient"
-    if isinstance(exc, litellm.APIError) and not isinstance(status, int):
-        return "transient"
-    return "permanent"
+    async def send(self, messages: list[dict[str, str]]) -> Completion:
+        """The response to ``messages``, or the client's exception."""
+        ...
 
+    def classify(self, exc: BaseException) -> FailureKind:
+        """How `RetryPolicy` treats an exception raised by `send`."""
+        ...
 
-def describe(exc: BaseException) -> str:
-    """A one-line reason, without the provider's help text."""
-    text = " ".join(str(exc).split())
-    for noise in ("Handle with `litellm.", " LiteLLM Retried:", " Received Model Group"):
-        cut = text.find(noise)
-        if cut > 0:
-            text = text[:cut].rstrip(" .")
-    return f"{type(exc).__name__}: {text[:300]}"
+    def describe(self, exc: BaseException) -> str:
+        """A one-line reason for the decision's ``error`` (never a credential)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections (the client may be used again afterwards)."""
+        ...
 
 
 class Gate:
@@ -265,16 +247,14 @@ class RetryPolicy:
             return min(MAX_WAIT_S, max(asked, 0.0))
         return jittered
 
-    async def run(self, gate: Gate, kwargs: Mapping[str, Any]) -> Completion:
-        """``litellm.acompletion(**kwargs)`` under the gate and this policy."""
+    async def run(self, gate: Gate, client: Client, messages: list[dict[str, str]]) -> Completion:
+        """``client.send(messages)`` under the gate and this policy."""
         import tenacity
-
-        litellm = load_litellm()
 
         counts = {"rate_limit": 0, "transient": 0}
 
         def retryable(exc: BaseException) -> bool:
-            kind = failure_kind(exc)
+            kind = client.classify(exc)
             if kind not in counts:
                 return False
             counts[kind] += 1
@@ -283,13 +263,13 @@ class RetryPolicy:
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
-            limited = exc is not None and failure_kind(exc) == "rate_limit"
+            limited = exc is not None and client.classify(exc) == "rate_limit"
             n = counts["rate_limit"] if limited else counts["transient"]
             return self.delay(n, exc)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            if exc is not None and failure_kind(exc) == "rate_limit":
+            if exc is not None and client.classify(exc) == "rate_limit":
                 gate.throttle(state.upcoming_sleep)
 
         retrying = tenacity.AsyncRetrying(
@@ -302,17 +282,15 @@ class RetryPolicy:
             async for attempt in retrying:
                 with attempt:
                     async with gate.slot():
-                        start = time.perf_counter()
-                        response = await litellm.acompletion(**kwargs)
-                        latency = time.perf_counter() - start
+                        completion = await client.send(messages)
                     gate.succeeded()
-                    return completion_from(response, latency)
+                    return completion
         except Exception as exc:
-            kind = failure_kind(exc)
+            kind = client.classify(exc)
             tries = 1 + counts["rate_limit"] + counts["transient"]
             if kind in counts:
-                reason = f"{describe(exc)} (gave up after {tries - 1} attempts)"
+                reason = f"{client.describe(exc)} (gave up after {tries - 1} attempts)"
             else:
-                reason = describe(exc)
+                reason = client.describe(exc)
             raise RequestFailed(reason, kind) from None
         raise AssertionError("unreachable")  # pragma: no cover

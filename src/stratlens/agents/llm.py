@@ -4,14 +4,20 @@ Any litellm model string that no other prefix claims is played by `LLMAgent`:
 ``openai/gpt-4o``, ``anthropic/claude-sonnet-4-5``, ``gemini/…``, ``together_ai/…``,
 ``ollama/…``, ``hosted_vllm/<checkpoint>`` (also written ``litellm/<model>``). litellm is
 imported only when such a model is built. Keys come from the providers' usual environment
-variables (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, …) and are never taken as arguments.
+variables (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``HOSTED_VLLM_API_KEY``, …) and are
+never taken as arguments.
+
+Requests go through one of two clients (`stratlens.agents._llm_call.Client`): litellm, for
+every provider, or a plain HTTP client for OpenAI-compatible servers (``-M client=http``; the
+default for ``hosted_vllm/``), which costs far less CPU per request. Both share the gate, the
+retry policy, the cache and the answer reading, and give the same `Decision`.
 
 ``-M`` arguments (checked by `stratlens.agents._llm_args`): ``api_base``, ``temperature``,
 ``top_p``, ``max_tokens``, ``reasoning_effort``, ``thinking_budget`` (Anthropic extended
 thinking), ``logprobs``, ``top_logprobs``, ``seed`` (generation: they are part of the cache
 key, as is ``api_base``), and ``max_attempts`` (ask again after an unusable answer),
 ``timeout`` (seconds per request), ``retries`` (transient faults per request), ``backoff``
-(first back-off, seconds).
+(first back-off, seconds), ``client`` (``litellm`` or ``http``).
 
 Each decision: the prompt as one user message; the answer read by `stratlens.agents.parsing`;
 with ``max_attempts > 1``, an unparseable or illegal answer is followed by a message giving the
@@ -33,8 +39,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stratlens.agents._cache import CacheRequest, ResponseCache
+from stratlens.agents._client_http import OpenAIHTTPClient
+from stratlens.agents._client_litellm import LiteLLMClient
 from stratlens.agents._llm_args import MODEL_ARGS, LLMSettings, check_model, parse_settings
-from stratlens.agents._llm_call import Completion, Gate, RequestFailed, RetryPolicy
+from stratlens.agents._llm_call import Client, Completion, Gate, RequestFailed, RetryPolicy
 from stratlens.agents._protocol import Agent, Decision, ParseStatus, Turn, Usage
 from stratlens.agents._registry import agent_factory
 from stratlens.agents.parsing import parse_answer, retry_message
@@ -108,14 +116,7 @@ class LLMAgent:
         self._policy = RetryPolicy(self.settings.retries, self.settings.backoff)
         self._cache: ResponseCache | None = None
         self._fatal: str | None = None
-        self._kwargs: dict[str, Any] = {
-            "model": self.settings.model,
-            **self.settings.generation_params(),
-            "timeout": self.settings.timeout,
-            "max_retries": 0,  # one retry policy: ours
-        }
-        if self.settings.api_base is not None:
-            self._kwargs["api_base"] = self.settings.api_base
+        self._client = make_client(self.settings, self.options.max_connections)
         self._cache_params = self.settings.cache_params()
 
     @property
@@ -130,9 +131,15 @@ class LLMAgent:
         return self._cache
 
     def close(self) -> None:
+        """Close the response cache (connections are released by `aclose`)."""
         if self._cache is not None:
             self._cache.close()
             self._cache = None
+
+    async def aclose(self) -> None:
+        """Release the client's connections and close the response cache."""
+        await self._client.aclose()
+        self.close()
 
     async def complete(
         self, messages: list[dict[str, str]], sample: int
@@ -144,7 +151,7 @@ class LLMAgent:
             hit = cache.get(request)
             if hit is not None:
                 return Completion.from_json(hit), True
-        completion = await self._policy.run(self._gate, {**self._kwargs, "messages": messages})
+        completion = await self._policy.run(self._gate, self._client, messages)
         if cache is not None:
             cache.put(request, completion.to_json())
         return completion, False
@@ -218,6 +225,23 @@ class LLMAgent:
             error=None if final.status == "ok" else final.reason,
             cached=all(a.cached for a in attempts),
         )
+
+
+def make_client(settings: LLMSettings, max_connections: int) -> Client:
+    """The client that sends ``settings.model``'s requests (see ``LLMSettings.transport``)."""
+    params = settings.generation_params()
+    if settings.transport == "http":
+        return OpenAIHTTPClient(
+            settings.model,
+            params,
+            api_base=settings.api_base,
+            timeout=settings.timeout,
+            max_connections=max_connections,
+        )
+    kwargs: dict[str, Any] = {"model": settings.model, **params, "timeout": settings.timeout}
+    if settings.api_base is not None:
+        kwargs["api_base"] = settings.api_base
+    return LiteLLMClient(kwargs)
 
 
 @agent_factory(PREFIX, fallback=True)
