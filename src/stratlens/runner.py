@@ -22,6 +22,7 @@ import numpy as np
 
 from stratlens import __version__
 from stratlens._cost import CostBudget, CostLimitReached
+from stratlens._gc import frozen_heap
 from stratlens._seeds import digest, stable_seed
 from stratlens.agents import Agent, Decision, Turn, make_agent
 from stratlens.agents._protocol import PROTOCOLS
@@ -305,13 +306,17 @@ async def run_async(
     options = RunOptions(max_connections=concurrency, cache=cache, use_cache=use_cache)
     subject, opponent = validate(config, store_path, options)
     try:
-        return await _play_run(
-            config, store_path, subject, opponent, concurrency, progress, max_cost
-        )
+        with frozen_heap():
+            return await _play_run(
+                config, store_path, subject, opponent, concurrency, progress, max_cost
+            )
     finally:
         for agent in {id(subject): subject, id(opponent): opponent}.values():
+            aclose = getattr(agent, "aclose", None)
             close = getattr(agent, "close", None)
-            if callable(close):
+            if callable(aclose):
+                await aclose()
+            elif callable(close):
                 close()
 
 
