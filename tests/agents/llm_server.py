@@ -52,6 +52,7 @@ class Reply:
     cached_tokens: int = 0  # of the prompt tokens, served from the provider's prompt cache
     reasoning_field: str = "reasoning_content"  # OpenAI format: newer vLLM says "reasoning"
     finish_reason: str = "stop"
+    error_code: str | None = None  # the error body's code (default: the status)
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,9 @@ def anthropic_body(req: Request, r: Reply) -> dict[str, Any]:
     }
 
 
-def error_body(api: str, status: int) -> dict[str, Any]:
+def error_body(api: str, status: int, code: str | None = None) -> dict[str, Any]:
     kind = {
+        400: "invalid_request_error",
         401: "authentication_error",
         429: "rate_limit_error",
         500: "api_error",
@@ -185,7 +187,7 @@ def error_body(api: str, status: int) -> dict[str, Any]:
     message = f"scripted {status}"
     if api == "anthropic":
         return {"type": "error", "error": {"type": kind, "message": message}}
-    return {"error": {"message": message, "type": kind, "code": str(status)}}
+    return {"error": {"message": message, "type": kind, "code": code or str(status)}}
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
@@ -304,7 +306,9 @@ class _Handler:
             await self.send(writer, 200, {"object": "list", "data": []})
             return True
         if reply.status != 200:
-            await self.send(writer, reply.status, error_body(api, reply.status), reply.headers)
+            await self.send(
+                writer, reply.status, error_body(api, reply.status, reply.error_code), reply.headers
+            )
             return True
         out = openai_body(req, reply) if api == "openai" else anthropic_body(req, reply)
         await self.send(writer, 200, out, reply.headers)

@@ -366,6 +366,25 @@ def test_authentication_failure_is_not_retried_and_stops_the_agent(
 
 
 @pytest.mark.parametrize("model", CLIENTS)
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [
+        (Reply(status=400, error_code="content_policy_violation"), "refused"),
+        (Reply(status=400), "error"),
+        (Reply(status=404), "error"),
+    ],
+    ids=["content-policy", "bad-request", "not-found"],
+)
+def test_errors_that_a_retry_cannot_fix_are_asked_once(
+    srv: FakeLLMServer, model: str, fault: Reply, status: str
+) -> None:
+    srv.script = lambda req: fault
+    d = act(agent(srv, model))
+    assert (d.action, d.parse_status, srv.total()) == (None, status, 1)
+    assert d.error is not None and "scripted" in d.error
+
+
+@pytest.mark.parametrize("model", CLIENTS)
 def test_retry_after_is_honoured(srv: FakeLLMServer, model: str) -> None:
     srv.script = lambda req: [Reply(status=429, headers=(("Retry-After", "1"),)), Reply()]
     d = act(agent(srv, model))

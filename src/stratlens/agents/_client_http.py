@@ -30,11 +30,11 @@ import os
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stratlens.agents._llm_call import Completion, FailureKind, completion_from
+from stratlens.agents._llm_call import REFUSAL_CODES, Completion, FailureKind, completion_from
 from stratlens.errors import ModelArgsError
 
 #: Per provider: the environment variables of its key and of its default endpoint.
@@ -45,18 +45,19 @@ BASE_ENV = {
 }
 DEFAULT_BASE = {"openai": "https://api.openai.com/v1"}
 PROVIDERS = tuple(KEY_ENV)
-_REFUSAL_CODES = ("content_policy_violation", "content_filter")
 
 
 class HTTPStatusError(Exception):
     """The server answered with a status other than 2xx."""
 
-    def __init__(self, status: int, reason: str, headers: Mapping[str, str], message: str):
+    def __init__(
+        self, status: int, reason: str, headers: Mapping[str, str], message: str, code: str
+    ) -> None:
         super().__init__(f"HTTP {status} {reason}: {message}".rstrip(": "))
         self.status = status
-        self.headers = headers
+        self.headers = headers  # Retry-After is read from here
         self.message = message
-        self.code = ""
+        self.code = code  # the error body's code or type
 
 
 class MalformedResponse(Exception):
@@ -165,7 +166,7 @@ class OpenAIHTTPClient:
         self._proxy = env_proxy(self.url)
         self._limit = max_connections
         self._session: Any = None
-        self._holder: AsyncIterator[Any] | None = None
+        self._holder: AsyncGenerator[Any, None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def _open(self) -> Any:
@@ -185,14 +186,14 @@ class OpenAIHTTPClient:
         return session
 
     @staticmethod
-    async def _hold(session: Any) -> AsyncIterator[Any]:
+    async def _hold(session: Any) -> AsyncGenerator[Any, None]:
         async with session:
             yield session
 
     async def aclose(self) -> None:
         holder, self._holder, self._session = self._holder, None, None
         if holder is not None and self._loop is asyncio.get_running_loop():
-            await holder.aclose()  # type: ignore[attr-defined]
+            await holder.aclose()
 
     async def send(self, messages: list[dict[str, str]]) -> Completion:
         session = await self._open()
@@ -203,9 +204,7 @@ class OpenAIHTTPClient:
             raw = await resp.read()
             if not 200 <= resp.status < 300:
                 message, code = _error_message(raw)
-                exc = HTTPStatusError(resp.status, resp.reason or "", resp.headers, message)
-                exc.code = code
-                raise exc
+                raise HTTPStatusError(resp.status, resp.reason or "", resp.headers, message, code)
         latency = time.perf_counter() - start
         try:
             body = json.loads(raw)
@@ -225,7 +224,7 @@ class OpenAIHTTPClient:
         if isinstance(exc, HTTPStatusError):
             if exc.status == 429:
                 return "rate_limit"
-            if exc.status == 400 and exc.code in _REFUSAL_CODES:
+            if exc.status == 400 and exc.code in REFUSAL_CODES:
                 return "refusal"
             if exc.status in (401, 403, 404):
                 return "fatal"

@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from stratlens.agents._llm_call import Completion, FailureKind, completion_from
+from stratlens.agents._llm_call import REFUSAL_CODES, Completion, FailureKind, completion_from
 
 
 def load_litellm() -> Any:
@@ -33,6 +33,8 @@ def failure_kind(exc: BaseException) -> FailureKind:
         return "rate_limit"
     if isinstance(exc, litellm.ContentPolicyViolationError):
         return "refusal"
+    if isinstance(exc, litellm.BadRequestError) and getattr(exc, "code", None) in REFUSAL_CODES:
+        return "refusal"  # litellm maps content-policy 400s by their message text only
     if isinstance(
         exc,
         litellm.AuthenticationError

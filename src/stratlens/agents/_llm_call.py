@@ -33,6 +33,8 @@ FailureKind = Literal["rate_limit", "transient", "refusal", "fatal", "permanent"
 #: A 429 only means "slower": it is retried this many times more often than other faults.
 RATE_LIMIT_FACTOR = 8
 MAX_WAIT_S = 120.0
+#: Error codes of an OpenAI-style 400 that mean the provider refused the request's content.
+REFUSAL_CODES = ("content_policy_violation", "content_filter")
 
 
 @dataclass(frozen=True)
