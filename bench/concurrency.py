@@ -1,21 +1,37 @@
-"""Requests per second of the litellm agent against a loopback server, beside bare `openai`.
+"""Requests per second of the API agent against a loopback server, beside bare clients.
 
     python bench/concurrency.py [--latency 0.1] [--connections 1 16 64 256] [--seconds 3]
 
 A fake OpenAI-compatible server (`tests.agents.llm_server`, its own process) answers every
-request after ``--latency`` seconds. For each number of connections N, three clients each send
-N requests at a time for about ``--seconds`` (at most ``--max-requests``): a bare
-``openai.AsyncOpenAI`` client, bare ``litellm.acompletion`` calls, and the stratlens agent
-(`LLMAgent`: gate, retry policy, litellm, answer parsing, response cache on a fresh file, every
-request a cache miss). Printed per N: requests per second of each as a ratio of the ideal
-N / latency, and the client process's CPU time per request of each, so that the overhead of
-litellm over the SDK and of stratlens over litellm stand side by side, all from this one run.
+request after ``--latency`` seconds. For each number of connections N, five clients each send
+N requests at a time, each client in a fresh process of its own (so that one client's
+background threads cannot slow the next):
+
+- ``aiohttp``: bare ``aiohttp`` posts, the floor of what Python can do here;
+- ``openai``: a bare ``openai.AsyncOpenAI`` client;
+- ``litellm``: bare ``litellm.acompletion`` calls;
+- ``stratlens``: the stratlens agent (`LLMAgent`: gate, retry policy, answer parsing, response
+  cache on a fresh file, every request a cache miss) with its litellm client;
+- ``stratlens-http``: the same agent with ``-M client=http`` (OpenAI-compatible servers);
+- ``http-unfrozen``: ``stratlens-http`` with the whole heap left to the garbage collector.
+
+The stratlens clients run inside `stratlens._gc.frozen_heap`, as the runner plays a run;
+``http-unfrozen`` does not, which shows what that is worth.
+
+The N workers start spread over one latency (a server with a constant latency would otherwise
+keep them in lockstep, every answer arriving in the same millisecond), and the figures are
+taken over the steady state: from the 2N-th answer to the (n-N)-th, so that opening the
+connections and draining the last requests are left out. Printed per N and client: requests
+per second, as a ratio of the ideal N / latency, and the client process's CPU milliseconds
+per request, so that the overhead of each layer stands beside the others, all from one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import json
 import os
 import subprocess
 import sys
@@ -23,11 +39,18 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stratlens.agents import Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("OPENAI_API_KEY", "sk-bench-0000000000000000")
+
+CLIENTS = ("aiohttp", "openai", "litellm", "stratlens", "stratlens-http", "http-unfrozen")
+Send = Callable[[], Awaitable[None]]
 
 
 def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
@@ -39,50 +62,12 @@ def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
     )
     assert proc.stdout is not None
     port = int(proc.stdout.readline())
-    return proc, f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}/v1"
 
 
-async def drive(send: Callable[[int], Awaitable[None]], connections: int, n: int) -> float:
-    """Seconds to send ``n`` requests, ``connections`` at a time (one worker per connection)."""
-    counter = iter(range(n))
-
-    async def worker() -> None:
-        for i in counter:
-            await send(i)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return time.perf_counter() - start
-
-
-def measure(
-    make: Callable[[int], Callable[[int], Awaitable[None]]], connections: int, n: int
-) -> tuple[float, float]:
-    """(requests per second, client CPU seconds per request) in a fresh event loop."""
-
-    async def run() -> tuple[float, float]:
-        send = make(connections)
-        await drive(send, connections, min(n, 2 * connections))  # warm the connections
-        cpu = time.process_time()
-        wall = await drive(send, connections, n)
-        return n / wall, (time.process_time() - cpu) / n
-
-    return asyncio.run(run())
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--latency", type=float, default=0.1)
-    ap.add_argument("--connections", type=int, nargs="+", default=[1, 16, 64, 256])
-    ap.add_argument("--seconds", type=float, default=3.0, help="ideal duration of each run")
-    ap.add_argument("--max-requests", type=int, default=1500, help="requests per run at most")
-    args = ap.parse_args(argv)
-
-    import httpx
-    import litellm
-    import openai
-
-    from stratlens.agents.llm import LLMAgent, RunOptions, parse_settings
+def game_prompt() -> tuple[Turn, str]:
+    """A real decision: (its Turn, its prompt) for player 0 of the prisoner's dilemma."""
+    from stratlens.agents import Turn
     from stratlens.games import decision_view, get_game
     from stratlens.games.prompts import render
 
@@ -90,87 +75,161 @@ def main(argv: list[str] | None = None) -> int:
     state = spec.game().new_initial_state()
     r = render(spec, state, 0, "vanilla")
     view = decision_view(spec, state, 0)
-    proc, url = start_server(args.latency)
-    tmp = tempfile.TemporaryDirectory()
-    try:
+    legal = r.legal_actions
+    turn = Turn(spec.id, 0, r.rules, r.observation, legal, "vanilla", r.prompt, view, seed=0)
+    return turn, r.prompt
 
-        def stratlens_client(connections: int) -> Callable[[int], Awaitable[None]]:
-            from stratlens.agents import Turn
 
-            settings = parse_settings("openai/gpt-4o-mini", {"api_base": f"{url}/v1"})
-            cache = str(Path(tmp.name) / f"cache-{connections}-{time.monotonic_ns()}.db")
-            agent = LLMAgent(settings, RunOptions(max_connections=connections, cache=cache))
+async def make_client(name: str, url: str, connections: int, cache_dir: str) -> Send:
+    """A coroutine function that sends one request with client ``name`` and checks the answer."""
+    turn, prompt = game_prompt()
+    messages = [{"role": "user", "content": prompt}]
+    if name == "aiohttp":
+        import aiohttp
 
-            async def send(i: int) -> None:
-                turn = Turn(spec.id, 0, r.rules, r.observation, r.legal_actions, "vanilla",
-                            r.prompt, view, seed=i)  # fmt: skip
-                d = await agent.act(turn)
-                assert d.parse_status == "ok", d.error
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections))
+        body = json.dumps({"model": "gpt-4o-mini", "messages": messages}).encode()
+        headers = {"Content-Type": "application/json", "Authorization": "Bearer sk-bench"}
 
-            return send
+        async def send_aiohttp() -> None:
+            async with session.post(f"{url}/chat/completions", data=body, headers=headers) as r:
+                assert (await r.json())["choices"][0]["message"]["content"]
 
-        def bare_client(connections: int) -> Callable[[int], Awaitable[None]]:
-            limits = httpx.Limits(
-                max_connections=connections, max_keepalive_connections=connections
-            )
-            client = openai.AsyncOpenAI(
-                base_url=f"{url}/v1",
-                max_retries=0,
-                http_client=openai.DefaultAsyncHttpxClient(limits=limits),
-            )
-            messages = [{"role": "user", "content": r.prompt}]
+        return send_aiohttp
+    if name == "openai":
+        import httpx
+        import openai
 
-            async def send(i: int) -> None:
-                out = await client.chat.completions.create(
-                    model="gpt-4o-mini",
-                    messages=messages,  # type: ignore[arg-type]
-                )
-                assert out.choices[0].message.content
-
-            return send
-
-        def litellm_client(connections: int) -> Callable[[int], Awaitable[None]]:
-            litellm.suppress_debug_info = True
-            messages = [{"role": "user", "content": r.prompt}]
-
-            async def send(i: int) -> None:
-                out = await litellm.acompletion(
-                    model="openai/gpt-4o-mini",
-                    messages=messages,
-                    api_base=f"{url}/v1",
-                    max_retries=0,
-                    timeout=120.0,
-                )
-                assert out.choices[0].message.content
-
-            return send
-
-        clients = [("openai", bare_client), ("litellm", litellm_client)]
-        clients.append(("stratlens", stratlens_client))
-        print(
-            f"loopback server, {args.latency * 1000:.0f} ms per request, "
-            f"{os.cpu_count()} CPUs; ratio = achieved requests per second / ideal "
-            "(connections / latency); cpu = client process CPU ms per request"
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        client = openai.AsyncOpenAI(
+            base_url=url, max_retries=0, http_client=openai.DefaultAsyncHttpxClient(limits=limits)
         )
-        head = f"{'connections':>11} {'ideal':>6}"
-        for name, _ in clients:
-            head += f" {name + ' rps':>14} {'ratio':>5} {'cpu':>5}"
-        print(head + f" {'litellm-openai':>15} {'stratlens-litellm':>18}")
+
+        async def send_openai() -> None:
+            out = await client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=messages,  # type: ignore[arg-type]
+            )
+            assert out.choices[0].message.content
+
+        return send_openai
+    if name == "litellm":
+        import litellm
+
+        litellm.suppress_debug_info = True
+
+        async def send_litellm() -> None:
+            out = await litellm.acompletion(
+                model="openai/gpt-4o-mini",
+                messages=messages,
+                api_base=url,
+                max_retries=0,
+                timeout=120.0,
+            )
+            assert out.choices[0].message.content
+
+        return send_litellm
+    from dataclasses import replace
+
+    from stratlens.agents.llm import LLMAgent, RunOptions, parse_settings
+
+    client_arg = "litellm" if name == "stratlens" else "http"
+    settings = parse_settings("openai/gpt-4o-mini", {"api_base": url, "client": client_arg})
+    cache = str(Path(cache_dir) / f"cache-{name}-{connections}.db")
+    agent = LLMAgent(settings, RunOptions(max_connections=connections, cache=cache))
+    seeds = itertools.count()  # every request another sample: a cache miss
+
+    async def send_stratlens() -> None:
+        d = await agent.act(replace(turn, seed=next(seeds)))
+        assert d.parse_status == "ok" and not d.cached, d.error
+
+    return send_stratlens
+
+
+async def steady_state(send: Send, connections: int, n: int, latency: float) -> dict[str, float]:
+    """Requests per second and CPU seconds per request between the 2N-th and (n-N)-th answer."""
+    jobs = iter(range(n))
+    lo, hi = min(2 * connections, n // 4), n - connections
+    done = 0
+    marks: dict[int, tuple[float, float]] = {}
+
+    async def worker(k: int) -> None:
+        nonlocal done
+        await asyncio.sleep(k * latency / connections)
+        for _ in jobs:
+            await send()
+            done += 1
+            if done in (lo, hi):
+                marks[done] = (time.perf_counter(), time.process_time())
+
+    await asyncio.gather(*(worker(k) for k in range(connections)))
+    (t0, c0), (t1, c1) = marks[lo], marks[hi]
+    return {"rps": (hi - lo) / (t1 - t0), "cpu": (c1 - c0) / (hi - lo)}
+
+
+def measure_here(name: str, url: str, connections: int, n: int, latency: float) -> None:
+    """One client at one N, in this process; prints its figures as JSON."""
+
+    from stratlens._gc import frozen_heap
+
+    async def run() -> dict[str, float]:
+        with tempfile.TemporaryDirectory() as tmp:
+            send = await make_client(name, url, connections, tmp)
+            if not name.startswith("stratlens"):  # bare clients and http-unfrozen
+                return await steady_state(send, connections, n, latency)
+            with frozen_heap():  # as the runner plays a run
+                return await steady_state(send, connections, n, latency)
+
+    print(json.dumps(asyncio.run(run())))
+
+
+def measure(name: str, url: str, connections: int, n: int, latency: float) -> dict[str, float]:
+    """One client at one N, in a fresh process."""
+    cmd = [sys.executable, __file__, "--measure", name, url, str(connections), str(n)]
+    out = subprocess.run(
+        [*cmd, "--latency", str(latency)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{name} at {connections} connections failed:\n{out.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument("--connections", type=int, nargs="+", default=[1, 16, 64, 256])
+    ap.add_argument("--seconds", type=float, default=3.0, help="ideal duration of each run")
+    ap.add_argument("--max-requests", type=int, default=2000, help="requests per run at most")
+    ap.add_argument("--clients", nargs="+", choices=CLIENTS, default=list(CLIENTS))
+    ap.add_argument("--measure", nargs=4, metavar=("CLIENT", "URL", "N", "REQUESTS"))
+    args = ap.parse_args(argv)
+    if args.measure:
+        name, url, c, n = args.measure
+        measure_here(name, url, int(c), int(n), args.latency)
+        return 0
+
+    proc, url = start_server(args.latency)
+    try:
+        print(
+            f"loopback server, {args.latency * 1000:.0f} ms per request, {os.cpu_count()} CPUs; "
+            "ratio = requests per second / ideal (connections / latency); "
+            "cpu = client CPU ms per request"
+        )
+        print(f"{'connections':>11} {'ideal':>6} {'client':>15} {'rps':>8} {'ratio':>6} {'cpu':>6}")
         for c in args.connections:
             ideal = c / args.latency
-            n = max(c, min(args.max_requests, int(ideal * args.seconds)))
-            line = f"{c:>11} {ideal:>6.0f}"
-            cpu = {}
-            for name, make in clients:
-                rps, cpu[name] = measure(make, c, n)
-                line += f" {rps:>14.1f} {rps / ideal:>5.2f} {cpu[name] * 1000:>5.2f}"
-            line += f" {(cpu['litellm'] - cpu['openai']) * 1000:>12.2f} ms"
-            line += f" {(cpu['stratlens'] - cpu['litellm']) * 1000:>15.2f} ms"
-            print(line, flush=True)
+            n = max(4 * c, min(args.max_requests, int(ideal * args.seconds)))
+            for name in args.clients:
+                m = measure(name, url, c, n, args.latency)
+                print(
+                    f"{c:>11} {ideal:>6.0f} {name:>15} {m['rps']:>8.1f} "
+                    f"{m['rps'] / ideal:>6.2f} {m['cpu'] * 1000:>6.2f}",
+                    flush=True,
+                )
     finally:
         proc.terminate()
         proc.wait(10)
-        tmp.cleanup()
     return 0
 
 
