@@ -310,7 +310,7 @@ def test_importing_stratlens_loads_no_provider_sdk() -> None:
     code = (
         "import sys, stratlens, stratlens.agents, stratlens.runner, stratlens.cli; "
         "from stratlens.agents import make_agent; make_agent('baseline/random'); "
-        "print(','.join(m for m in ('litellm', 'openai', 'anthropic', 'tenacity') "
+        "print(','.join(m for m in ('litellm', 'openai', 'anthropic', 'tenacity', 'aiohttp') "
         "if m in sys.modules))"
     )
     env = {k: v for k, v in os.environ.items() if k != "LITELLM_LOG"}
