@@ -25,6 +25,7 @@ from stratlens._cost import CostBudget, CostLimitReached
 from stratlens._gc import frozen_heap
 from stratlens._seeds import digest, stable_seed
 from stratlens.agents import Agent, Decision, Turn, make_agent
+from stratlens.agents._llm_args import RUN_NEUTRAL_ARGS
 from stratlens.agents._protocol import PROTOCOLS
 from stratlens.agents.llm import RunOptions, run_options
 from stratlens.errors import UsageError
@@ -63,10 +64,13 @@ class EvalConfig:
 
     @property
     def run_id(self) -> str:
+        """The run's id: every field but the ``-M`` arguments that do not change what is asked
+        (``client``: a run started through litellm may be resumed through the http client)."""
+        identity = {k: v for k, v in self.model_args.items() if k not in RUN_NEUTRAL_ARGS}
         return digest(
             "run",
             self.model,
-            dict(sorted(self.model_args.items())),
+            dict(sorted(identity.items())),
             list(self.games),
             self.episodes,
             self.seed,

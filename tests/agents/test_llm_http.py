@@ -206,3 +206,25 @@ def test_evaluate_runs_a_served_model_end_to_end(srv: FakeLLMServer, tmp_path: o
     )
     assert (report.played, report.failed) == (12, 0)
     assert srv.total() == 12 and {r.model for r in srv.log} == {"ckpts/step-200"}
+
+
+def test_a_run_resumed_through_the_other_client_is_the_same_run(
+    srv: FakeLLMServer, tmp_path: object
+) -> None:
+    srv.script = lambda req: Reply(
+        "Final answer: column 1" if "You are Player 2" in req.prompt else "Final answer: row 1"
+    )
+    kw = {
+        "games": ["prisoners_dilemma"],
+        "episodes": 2,
+        "store": str(tmp_path) + "/s.db",
+        "use_cache": False,
+    }
+    base = {"api_base": f"{srv.url}/v1"}
+    first = evaluate(OPENAI, model_args=base, **kw)  # type: ignore[arg-type]
+    again = evaluate(OPENAI, model_args={**base, "client": "http"}, **kw)  # type: ignore[arg-type]
+    assert again.run_id == first.run_id
+    assert (first.played, again.played, again.skipped) == (4, 0, 4)
+    assert srv.total() == 4
+    other = evaluate(OPENAI, model_args={**base, "temperature": "0"}, **kw)  # type: ignore[arg-type]
+    assert other.run_id != first.run_id and other.played == 4
