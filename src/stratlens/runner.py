@@ -1,4 +1,7 @@
-"""Plays a suite for one model: the only code that drives games and agents together.
+"""Plays a suite for one model: plans the episodes, runs them concurrently, resumes.
+
+The episode itself (the driver loop over chance and decision nodes) is `stratlens._episode`;
+this module decides which episodes to play, with which agents, and reports what happened.
 
 One episode is one play of one game with the evaluated model (the *subject*) in one role and
 an opponent in the other. One-shot games follow Jia et al. 2025: independent trials, the model
@@ -18,27 +21,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from stratlens import __version__
-from stratlens._cost import CostBudget, CostLimitReached
+from stratlens._cost import CostBudget
+from stratlens._episode import EpisodeRunner, EpisodeTask
 from stratlens._gc import frozen_heap
 from stratlens._seeds import digest, stable_seed
-from stratlens.agents import Agent, Decision, Turn, make_agent
+from stratlens.agents import Agent, make_agent
 from stratlens.agents._llm_args import RUN_NEUTRAL_ARGS
 from stratlens.agents._protocol import PROTOCOLS
 from stratlens.agents.llm import RunOptions, run_options
 from stratlens.errors import UsageError
 from stratlens.games import (
-    GameSpec,
-    decision_view,
     get_game,
-    is_simultaneous,
     list_games,
-    sample_chance,
 )
-from stratlens.games.prompts import render
-from stratlens.results.store import Store, check_store_location, open_store, resolve_store_path
+from stratlens.results.store import check_store_location, open_store, resolve_store_path
 
 SELF = "self"
 DEFAULT_OPPONENT = "baseline/belief"
@@ -91,15 +88,6 @@ class EvalConfig:
         }
 
 
-@dataclass(frozen=True)
-class EpisodeTask:
-    episode_id: str
-    game_id: str
-    role: int
-    idx: int
-    seed: int
-
-
 def plan(config: EvalConfig) -> list[EpisodeTask]:
     """Every episode of a run, in a fixed order."""
     tasks = []
@@ -149,120 +137,6 @@ class RunReport:
     cached: int = 0
     stopped: str | None = None
     not_started: int = 0
-
-
-class EpisodeRunner:
-    """Plays episodes of one run and writes them to the store."""
-
-    def __init__(
-        self,
-        config: EvalConfig,
-        subject: Agent,
-        opponent: Agent,
-        store: Store,
-        budget: CostBudget | None = None,
-    ) -> None:
-        self.config = config
-        self.subject = subject
-        self.opponent = opponent
-        self.store = store
-        self.budget = budget or CostBudget()
-
-    async def _decide(
-        self, task: EpisodeTask, spec: GameSpec, state: Any, player: int, step: int
-    ) -> Decision:
-        view = decision_view(spec, state, player)
-        rendered = render(spec, state, player, self.config.protocol, view)
-        turn = Turn(
-            game_id=spec.id,
-            player=player,
-            rules=rendered.rules,
-            observation=rendered.observation,
-            legal_actions=rendered.legal_actions,
-            protocol=self.config.protocol,  # type: ignore[arg-type]
-            prompt=rendered.prompt,
-            view=view,
-            seed=derive_seed(task.seed, step, player),
-            episode_id=task.episode_id,
-            step=step,
-        )
-        is_subject = player == task.role
-        agent = self.subject if is_subject else self.opponent
-        reserved = await self.budget.admit(agent.name)  # CostLimitReached: nothing asked
-        try:
-            decision = await agent.act(turn)
-        except Exception as exc:  # an agent bug or an outage: recorded, never a move
-            decision = Decision(None, "error", error=f"{type(exc).__name__}: {exc}")
-        await self.budget.settle(agent.name, reserved, decision)
-        if decision.action is not None and decision.action not in rendered.legal_actions:
-            decision = Decision(
-                None,
-                "illegal",
-                raw_output=decision.raw_output,
-                reasoning=decision.reasoning,
-                attempts=decision.attempts,
-                usage=decision.usage,
-                latency_s=decision.latency_s,
-                error=f"action {decision.action} is not legal",
-            )
-        label = rendered.legal_actions.get(decision.action) if decision.action is not None else None
-        self.store.add_decision(
-            task.episode_id,
-            self.config.run_id,
-            step,
-            player,
-            "subject" if is_subject else "opponent",
-            agent.name,
-            decision,
-            label,
-            rendered.legal_actions,
-        )
-        return decision
-
-    async def play(self, task: EpisodeTask) -> str:
-        """Plays one episode to its end; returns its final status."""
-        spec = get_game(task.game_id)
-        self.store.start_episode(
-            task.episode_id, self.config.run_id, task.game_id, task.role, task.idx, task.seed
-        )
-        state = spec.game().new_initial_state()
-        rng = np.random.default_rng(task.seed)
-        simultaneous = is_simultaneous(spec)
-        step = 0
-        while not state.is_terminal():
-            if state.is_chance_node():
-                state.apply_action(sample_chance(state, rng))
-                continue
-            players = [0, 1] if simultaneous else [state.current_player()]
-            outcomes = await asyncio.gather(
-                *(self._decide(task, spec, state, p, step) for p in players),
-                return_exceptions=True,
-            )
-            for out in outcomes:
-                if isinstance(out, CostLimitReached):
-                    self.store.finish_episode(task.episode_id, "failed", None, None, str(out))
-                    return "failed"
-                if isinstance(out, BaseException):
-                    raise out
-            decisions = [d for d in outcomes if isinstance(d, Decision)]
-            step += 1
-            failed = [(p, d) for p, d in zip(players, decisions, strict=True) if d.action is None]
-            if failed:
-                p, d = failed[0]
-                reason = f"player {p + 1}: {d.parse_status}" + (f" ({d.error})" if d.error else "")
-                # An infrastructure error is retried on the next run; an unusable answer is a
-                # result (an execution failure) and ends the episode without payoffs.
-                errored = any(d.parse_status == "error" for _, d in failed)
-                status = "failed" if errored else "done"
-                self.store.finish_episode(task.episode_id, status, None, None, reason)
-                return status
-            if simultaneous:
-                state.apply_actions([d.action for d in decisions])
-            else:
-                state.apply_action(decisions[0].action)
-        returns = [float(r) for r in state.returns()]
-        self.store.finish_episode(task.episode_id, "done", returns, returns[task.role], None)
-        return "done"
 
 
 def validate(
@@ -351,7 +225,7 @@ async def _play_run(
         tasks = plan(config)
         todo = [t for t in tasks if status.get(t.episode_id) != "done"]
         budget = CostBudget(max_cost)
-        runner = EpisodeRunner(config, subject, opponent, store, budget)
+        runner = EpisodeRunner(config.run_id, config.protocol, subject, opponent, store, budget)
         limit = asyncio.Semaphore(concurrency)
         results: list[str] = []
         with _progress(progress, len(todo), config.model) as advance:
