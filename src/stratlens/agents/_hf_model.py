@@ -1,0 +1,225 @@
+"""A causal language model loaded with transformers, and batched generation with per-token records.
+
+The model half of the ``hf/`` agent (`stratlens.agents.local`, whose documentation gives the
+sampling, determinism and record conventions). torch and transformers are imported when a
+`LocalModel` is built, never at package import.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stratlens.errors import UsageError
+
+DONE_ANSWER = re.compile(r"final answer\s*:[^\n]*\S[^\n]*\n", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generated answer: its text, tokens, and per token the logprob and the entropy."""
+
+    text: str
+    token_ids: tuple[int, ...]
+    tokens: tuple[str, ...]
+    logprobs: tuple[float, ...]
+    entropies: tuple[float, ...]
+    prompt_tokens: int
+    finish_reason: str  # "stop" (end of sequence), "answer" (answer line done) or "length"
+
+    def records(self) -> list[dict[str, Any]]:
+        return [
+            {"token": t, "logprob": round(lp, 6), "entropy": round(h, 6)}
+            for t, lp, h in zip(self.tokens, self.logprobs, self.entropies, strict=True)
+        ]
+
+
+def _pieces(tok: Any, ids: Sequence[int]) -> tuple[str, tuple[str, ...]]:
+    """The decoded text and each token's share of it (joined, they give the text)."""
+    text = tok.decode(list(ids), skip_special_tokens=True)
+    out, pos = [], 0
+    for i in range(len(ids)):
+        prefix = tok.decode(list(ids[: i + 1]), skip_special_tokens=True)
+        end = len(prefix) if text.startswith(prefix) else pos
+        end = max(end, pos)
+        out.append(text[pos:end])
+        pos = end
+    if pos < len(text) and out:
+        out[-1] += text[pos:]
+    return text, tuple(out)
+
+
+class LocalModel:
+    """A causal LM and its tokenizer loaded from a folder, with batched generation."""
+
+    def __init__(self, path: str | Path, *, device: str = "auto", dtype: str = "auto") -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.path = Path(path)
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        torch_dtype: Any = "auto" if dtype == "auto" else getattr(torch, dtype)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+            self.model = AutoModelForCausalLM.from_pretrained(
+                str(self.path), dtype=torch_dtype, local_files_only=True
+            )
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot load a checkpoint from {self.path}: {exc}") from None
+        self.model.to(self.device)  # type: ignore[arg-type]
+        self.model.eval()  # type: ignore[no-untyped-call]
+        eos = self.model.generation_config.eos_token_id
+        if eos is None:
+            eos = self.tokenizer.eos_token_id
+        self.eos_ids: frozenset[int] = frozenset(
+            () if eos is None else ([int(eos)] if isinstance(eos, int) else [int(e) for e in eos])
+        )
+        pad = self.tokenizer.pad_token_id
+        self.pad_id = int(pad if pad is not None else (min(self.eos_ids) if self.eos_ids else 0))
+        self.has_chat_template = bool(getattr(self.tokenizer, "chat_template", None))
+        self._lock = threading.Lock()
+        # transformers 5 names the key-value cache ``cache``; earlier versions ``past_key_values``.
+        params = inspect.signature(self.model.forward).parameters
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+
+    def format_prompt(self, prompt: str) -> str:
+        """The text fed to the model: the chat template applied, or the prompt itself."""
+        if self.has_chat_template:
+            text = self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+            )
+            return str(text)
+        return prompt + "\n"
+
+    def encode(self, prompt: str) -> list[int]:
+        text = self.format_prompt(prompt)
+        ids: list[int] = self.tokenizer(text, add_special_tokens=not self.has_chat_template)[
+            "input_ids"
+        ]
+        return ids
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        seeds: Sequence[int],
+        *,
+        max_new_tokens: int = 256,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        stop_at_answer: bool = True,
+    ) -> list[Generation]:
+        """One batched generation for ``prompts`` (each with its own seed)."""
+        import torch
+
+        if len(prompts) != len(seeds):
+            raise ValueError("one seed per prompt")
+        if not prompts:
+            return []
+        with self._lock, torch.inference_mode():
+            return self._generate(
+                [self.encode(p) for p in prompts],
+                seeds,
+                max_new_tokens,
+                temperature,
+                top_p,
+                stop_at_answer,
+            )
+
+    def _generate(
+        self,
+        encoded: list[list[int]],
+        seeds: Sequence[int],
+        max_new_tokens: int,
+        temperature: float,
+        top_p: float,
+        stop_at_answer: bool,
+    ) -> list[Generation]:
+        import torch
+
+        dev = self.device
+        n, width = len(encoded), max(len(e) for e in encoded)
+        ids = torch.full((n, width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((n, width), dtype=torch.long)
+        for i, e in enumerate(encoded):  # left padding
+            ids[i, width - len(e) :] = torch.tensor(e, dtype=torch.long)
+            mask[i, width - len(e) :] = 1
+        ids, mask = ids.to(dev), mask.to(dev)
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        gens = [torch.Generator().manual_seed(int(s) % (2**63)) for s in seeds]
+        out_ids: list[list[int]] = [[] for _ in range(n)]
+        out_lp: list[list[float]] = [[] for _ in range(n)]
+        out_h: list[list[float]] = [[] for _ in range(n)]
+        finish = ["length"] * n
+        live = [True] * n
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
+        last_pos = pos[:, -1]
+        for _ in range(max_new_tokens):
+            z = out.logits[:, -1, :].to(torch.float64)
+            logp = torch.log_softmax(z, dim=-1)
+            p = logp.exp()
+            ent = torch.logsumexp(z, dim=-1) - torch.where(p > 0, p * z, torch.zeros_like(z)).sum(
+                -1
+            )
+            nxt = torch.full((n,), self.pad_id, dtype=torch.long, device=dev)
+            for i in range(n):
+                if not live[i]:
+                    continue
+                tok_id = self._pick(z[i], gens[i], temperature, top_p)
+                nxt[i] = tok_id
+                if tok_id in self.eos_ids:
+                    live[i], finish[i] = False, "stop"
+                    continue
+                out_ids[i].append(tok_id)
+                out_lp[i].append(float(logp[i, tok_id]))
+                out_h[i].append(float(ent[i]))
+                if stop_at_answer and "\n" in self.tokenizer.decode([tok_id]):
+                    text = str(self.tokenizer.decode(out_ids[i], skip_special_tokens=True))
+                    if DONE_ANSWER.search(text):
+                        live[i], finish[i] = False, "answer"
+            if not any(live):
+                break
+            mask = torch.cat([mask, torch.ones((n, 1), dtype=torch.long, device=dev)], dim=1)
+            last_pos = last_pos + 1
+            out = self.model(
+                input_ids=nxt[:, None],
+                attention_mask=mask,
+                position_ids=last_pos[:, None],
+                use_cache=True,
+                **{self._cache_kw: out.get(self._cache_kw)},
+            )
+        result = []
+        for i in range(n):
+            text, pieces = _pieces(self.tokenizer, out_ids[i])
+            result.append(
+                Generation(
+                    text=text,
+                    token_ids=tuple(out_ids[i]),
+                    tokens=pieces,
+                    logprobs=tuple(out_lp[i]),
+                    entropies=tuple(out_h[i]),
+                    prompt_tokens=len(encoded[i]),
+                    finish_reason=finish[i],
+                )
+            )
+        return result
+
+    @staticmethod
+    def _pick(z: Any, gen: Any, temperature: float, top_p: float) -> int:
+        import torch
+
+        if temperature <= 0.0:
+            return int(torch.argmax(z))
+        probs = torch.softmax(z / temperature, dim=-1)
+        if top_p < 1.0:
+            sorted_p, order = torch.sort(probs, descending=True)
+            keep = (sorted_p.cumsum(-1) - sorted_p) < top_p
+            probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_p[keep])
+            probs = probs / probs.sum()
+        return int(torch.multinomial(probs.to(torch.float32).cpu(), 1, generator=gen)[0])
