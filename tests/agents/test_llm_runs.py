@@ -318,3 +318,24 @@ def test_importing_stratlens_loads_no_provider_sdk() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.strip() == ""
+
+
+def test_every_failed_attempt_counts_as_an_execution_error(
+    srv: FakeLLMServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Player 1 answers "row 0 or row 1" first and then a legal row when asked again; player 2
+    # answers an illegal column twice, then gives up with "no idea" (max_attempts=3).
+    def script(req: Request) -> Reply:
+        asked = sum(m["role"] == "user" for m in req.messages)
+        if "You are Player 1" in req.prompt:
+            return Reply("Final answer: row 0 or row 1" if asked == 1 else "Final answer: row 1")
+        return Reply("Final answer: column 9" if asked < 3 else "no idea")
+
+    srv.script = script
+    argv = [*_eval(srv, tmp_path, "s.db"), "-M", "max_attempts=3", "-M", "client=http"]
+    assert main(argv) == 0
+    rows = {r["role"]: r for r in json.loads(capsys.readouterr().out)["summary"]}
+    # role 1: every decision answered in the end, each after one unusable answer
+    assert (rows[1]["failures"], rows[1]["failed_attempts"]) == (0, 3)
+    # role 2: every decision unusable, three unusable answers each
+    assert (rows[2]["failures"], rows[2]["failed_attempts"]) == (3, 9)

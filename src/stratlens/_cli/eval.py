@@ -87,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     t = Table(title=f"{config.model} · run {report.run_id}")
-    for col in ("game", "role", "episodes", "choices", "mean payoff", "failures"):
-        t.add_column(col, justify="right" if col in ("role", "episodes", "failures") else "left")
+    numbers = ("role", "episodes", "failures", "failed attempts")
+    for col in ("game", "role", "episodes", "choices", "mean payoff", *numbers[2:]):
+        t.add_column(col, justify="right" if col in numbers else "left")
     for row in table.to_dict(orient="records"):
         payoff = float(row["mean_payoff"])
         t.add_row(
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             str(row["choices"]),
             "-" if math.isnan(payoff) else f"{payoff:.2f}",
             str(row["failures"]),
+            str(row["failed_attempts"]),
         )
     console = Console(width=None if sys.stdout.isatty() else 132)
     console.print(t)
