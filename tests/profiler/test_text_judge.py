@@ -1,12 +1,12 @@
-"""The judge classifier through litellm against a scripted OpenAI-compatible server on
-127.0.0.1: the rubric request, temperature 0, the answer schema, the cache, unreadable answers."""
+"""The judge classifier against the scripted OpenAI-compatible server on 127.0.0.1
+(`tests.agents.llm_server`): the rubric request, temperature 0, the answer schema, the cache,
+unreadable answers, transient faults, both clients, and a call from inside a running loop."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 from stratlens.errors import UsageError
 from stratlens.profiler.text import make_classifier
 from stratlens.profiler.text.judge import RUBRIC, parse_reply
+from tests.agents.llm_server import FakeLLMServer, Reply, Request
 
 pytest.importorskip("litellm")
 
@@ -25,77 +26,45 @@ GOOD = {
 }
 
 
+def reply(req: Request) -> Reply | list[Reply]:
+    """Answers by the trace's first word: GOOD, MINIMAX, BADTHENGOOD, ALWAYSBAD, FLAKY."""
+    trace = req.prompt
+    retried = len(req.messages) > 2
+    if "MINIMAX" in trace:
+        return Reply('Here it is: {"label": "Minimax", "evidence": "Row 0 never drops below 2."}')
+    if "BADTHENGOOD" in trace and not retried:
+        return Reply("I think this is belief-based.")
+    if "ALWAYSBAD" in trace:
+        return Reply('{"label": "cautious"}')
+    if "FLAKY" in trace:  # two transient faults, then the answer
+        return [Reply(status=503), Reply(fault="reset"), Reply(json.dumps(GOOD))]
+    return Reply(json.dumps(GOOD))
+
+
 class _Server:
-    """Answers by the trace's first word: GOOD, MINIMAX, BADTHENGOOD, ALWAYSBAD."""
+    """The fake server with the judge's script; ``bodies`` are the request bodies in order."""
 
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        outer = self
+    def __init__(self, srv: FakeLLMServer) -> None:
+        self.srv = srv
+        self.port = int(srv.url.rsplit(":", 1)[1])
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.bodies.append(body)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                payload = json.dumps(_completion(outer.reply(body))).encode()
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def reply(self, body: dict[str, Any]) -> str:
-        trace = body["messages"][1]["content"]
-        retried = len(body["messages"]) > 2
-        if "MINIMAX" in trace:
-            return 'Here it is: {"label": "Minimax", "evidence": "Row 0 never drops below 2."}'
-        if "BADTHENGOOD" in trace and not retried:
-            return "I think this is belief-based."
-        if "ALWAYSBAD" in trace:
-            return '{"label": "cautious"}'
-        return json.dumps(GOOD)
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def _completion(content: str) -> dict[str, Any]:
-    return {
-        "id": "cmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "judge-test",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70},
-    }
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        return [r.body for r in self.srv.log]
 
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[_Server]:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-secret")
     monkeypatch.setenv("STRATLENS_CACHE", str(tmp_path / "cache.db"))
-    s = _Server()
-    yield s
-    s.close()
+    with FakeLLMServer(reply) as srv:
+        yield _Server(srv)
 
 
-def _judge(server: _Server) -> Any:
+def _judge(server: _Server, **options: str) -> Any:
     return make_classifier(
-        "judge:openai/judge-test", api_base=f"http://127.0.0.1:{server.port}/v1", retries="0"
+        "judge:openai/judge-test",
+        **{"api_base": f"http://127.0.0.1:{server.port}/v1", "retries": "0", **options},
     )
 
 
@@ -154,3 +123,24 @@ def test_parse_reply() -> None:
     for bad in ("no json here", '{"label": "nash"}', "[1, 2]", '{"label": '):
         with pytest.raises(ValueError):
             parse_reply(bad)
+
+
+@pytest.mark.parametrize("client", ["litellm", "http"])
+def test_transient_faults_are_retried_by_the_one_policy(server: _Server, client: str) -> None:
+    clf = _judge(server, retries="2", backoff="0.01", client=client)
+    [lab] = clf.classify(["FLAKY: they will play column 2."])
+    assert lab.label == "belief_anticipation"
+    assert len(server.bodies) == 3
+    # with no retries allowed the fault is the trace's error, and nothing is cached
+    [failed] = _judge(server, client=client).classify(["FLAKY: once more."])
+    assert failed.label is None and failed.error is not None and "503" in failed.error
+
+
+def test_classify_works_inside_a_running_event_loop(server: _Server) -> None:
+    clf = _judge(server, client="http")
+
+    async def notebook_cell() -> list[Any]:
+        return clf.classify(["GOOD: they will play column 2.", "MINIMAX: row 0."])
+
+    labels = asyncio.run(notebook_cell())
+    assert [lab.label for lab in labels] == ["belief_anticipation", "minimax"]

@@ -8,21 +8,29 @@ generation parameters and the trace, so a trace is judged once. An answer that c
 is asked again once with the reason; if it still cannot be read, the trace gets no label
 (``TextLabel.error``) and nothing is cached.
 
+Requests go through the API agents' machinery (`stratlens.agents.llm.make_client`, the gate and
+the one retry policy), so the judge is reached as a played model is: through litellm, or the
+plain HTTP client for an OpenAI-compatible server (``-M client=http``, the default for
+``hosted_vllm/``). `JudgeClassifier.classify` may be called from inside a running event loop
+(a notebook): it then runs its own loop in a worker thread.
+
 Options (``-M key=value``): ``api_base`` (an OpenAI-compatible or provider endpoint),
-``max_tokens``, ``timeout`` (seconds per request), ``retries`` (litellm's retries per request),
-``concurrency`` (requests in flight). Keys come from the providers' environment variables.
-The scores are the judge's own numbers, normalised to sum to 1, not calibrated probabilities.
+``max_tokens``, ``timeout`` (seconds per request), ``retries`` (transient faults per request),
+``backoff`` (first back-off, seconds), ``concurrency`` (requests in flight), ``client``
+(``litellm`` or ``http``). Keys come from the providers' environment variables. The scores
+are the judge's own numbers, normalised to sum to 1, not calibrated probabilities.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from stratlens.agents._llm_call import Completion, RequestFailed
 from stratlens.errors import UsageError
 from stratlens.profiler.text._base import LABELS, TextLabel, classifier, normalised
 
@@ -64,8 +72,12 @@ OPTIONS = {
     "max_tokens": "positive integer",
     "timeout": "seconds per request, > 0",
     "retries": "integer in [0, 20]",
+    "backoff": "seconds, >= 0 (first back-off after a transient fault)",
     "concurrency": "integer in [1, 256]",
+    "client": "litellm|http",
 }
+#: The options that are the judge model's own ``-M`` arguments (checked as a played model's).
+_MODEL_OPTIONS = ("api_base", "max_tokens", "timeout", "retries", "backoff", "client")
 _ALIASES = {
     "trust": "trust_based",
     "trust-based": "trust_based",
@@ -124,7 +136,7 @@ def _int_option(key: str, value: str, lo: int, hi: int) -> int:
 
 
 class JudgeClassifier:
-    """A litellm model with the rubric (see the module docstring)."""
+    """A language model with the rubric (see the module docstring)."""
 
     def __init__(self, model: str, **options: str) -> None:
         unknown = sorted(set(options) - set(OPTIONS))
@@ -132,22 +144,15 @@ class JudgeClassifier:
             raise UsageError(
                 f"unknown judge option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}"
             )
+        from stratlens.agents._llm_args import parse_settings
+
+        args = {k: options[k] for k in _MODEL_OPTIONS if k in options}
+        self.settings = parse_settings(model, {"temperature": "0", "retries": "3", **args})
         self.model = model
         self.name = f"judge:{model}"
         self.key = f"judge:{model}@{RUBRIC_VERSION}"
-        self.api_base = options.get("api_base")
-        self.max_tokens = (
-            _int_option("max_tokens", options["max_tokens"], 1, 1_000_000)
-            if "max_tokens" in options
-            else None
-        )
-        try:
-            self.timeout = float(options.get("timeout", "120"))
-        except ValueError:
-            raise UsageError(f"-M timeout={options['timeout']!r}: expected a number") from None
-        if not self.timeout > 0:
-            raise UsageError(f"-M timeout={options['timeout']!r}: expected {OPTIONS['timeout']}")
-        self.retries = _int_option("retries", options.get("retries", "3"), 0, 20)
+        self.api_base = self.settings.api_base
+        self.max_tokens = self.settings.max_tokens
         self.concurrency = _int_option("concurrency", options.get("concurrency", "8"), 1, 256)
         self.calls = 0  # requests sent (cache misses), for the caller's accounting
 
@@ -164,20 +169,39 @@ class JudgeClassifier:
         from stratlens.agents._cache import ResponseCache
 
         with ResponseCache() as cache:
-            return asyncio.run(self._all(list(texts), cache))
+            work = self._all(list(texts), cache)
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return asyncio.run(work)
+            # called from a running loop (a notebook): run ours in a thread of its own
+            with ThreadPoolExecutor(1, thread_name_prefix="stratlens-judge") as pool:
+                return pool.submit(asyncio.run, work).result()
 
     async def _all(self, texts: list[str], cache: Any) -> list[TextLabel]:
-        gate = asyncio.Semaphore(self.concurrency)
+        from stratlens.agents._llm_call import Gate, RetryPolicy
+        from stratlens.agents.llm import make_client
+
+        client = make_client(self.settings, self.concurrency)
+        gate = Gate(self.concurrency)
+        policy = RetryPolicy(self.settings.retries, self.settings.backoff)
 
         async def one(text: str) -> TextLabel:
             if not text.strip():
                 return TextLabel(None, normalised({}), "", error="empty text")
-            async with gate:
-                return await self._judge(text, cache)
+            return await self._judge(text, cache, lambda m: policy.run(gate, client, m))
 
-        return list(await asyncio.gather(*(one(t) for t in texts)))
+        try:
+            return list(await asyncio.gather(*(one(t) for t in texts)))
+        finally:
+            await client.aclose()
 
-    async def _judge(self, text: str, cache: Any) -> TextLabel:
+    async def _judge(
+        self,
+        text: str,
+        cache: Any,
+        ask: Callable[[list[dict[str, str]]], Awaitable[Completion]],
+    ) -> TextLabel:
         from stratlens.agents._cache import CacheRequest
 
         messages = messages_for(text)
@@ -200,10 +224,11 @@ class JudgeClassifier:
                         "Answer with the JSON object only.",
                     },
                 ]
+            self.calls += 1
             try:
-                content = await self._ask(asked)
-            except Exception as exc:  # a provider error after litellm's retries
-                return TextLabel(None, normalised({}), "", error=f"{type(exc).__name__}: {exc}")
+                content = (await ask(asked)).content
+            except RequestFailed as exc:  # after the retry policy gave up, or not retryable
+                return TextLabel(None, normalised({}), "", error=exc.reason)
             try:
                 result = parse_reply(content)
             except ValueError as exc:
@@ -212,26 +237,6 @@ class JudgeClassifier:
             cache.put(request, {"content": content})
             return result
         return TextLabel(None, normalised({}), "", error=f"unreadable answer: {failed[1]}")
-
-    async def _ask(self, messages: list[dict[str, str]]) -> str:
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm
-
-        litellm.suppress_debug_info = True
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": 0,
-            "timeout": self.timeout,
-            "num_retries": self.retries,
-        }
-        if self.api_base:
-            kwargs["api_base"] = self.api_base
-        if self.max_tokens is not None:
-            kwargs["max_tokens"] = self.max_tokens
-        self.calls += 1
-        response = await litellm.acompletion(**kwargs)
-        return str(response.choices[0].message.content or "")
 
 
 @classifier("judge", takes_arg=True)
