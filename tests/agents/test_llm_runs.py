@@ -130,6 +130,7 @@ def test_faulty_run_ends_every_episode_and_a_rerun_repeats_only_what_failed(
     rounds_of_failed = int(ipd.groupby("episode_id").step.max().max()) + 1
     assert srv.answered() - answered_first == 3 + (rounds_of_failed - 2)
     assert second.cached == 2
+    assert int(dec.cached.sum()) == 2  # the store says which answers came from the cache
 
 
 def test_max_cost_stops_cleanly_and_a_rerun_resumes(srv: FakeLLMServer, tmp_path: Path) -> None:

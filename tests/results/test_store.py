@@ -75,7 +75,7 @@ def _files(root: Path) -> list[str]:
 def test_new_store_has_schema_version_wal_and_pragmas(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "s.db"
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         pragmas = {
             p: store.conn.execute(f"PRAGMA {p}").fetchone()[0]
             for p in ("foreign_keys", "synchronous", "busy_timeout")
@@ -86,7 +86,7 @@ def test_new_store_has_schema_version_wal_and_pragmas(tmp_path: Path) -> None:
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # persistent
         version = raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert version == ("2",)
+    assert version == (str(SCHEMA_VERSION),)
     assert {"meta", "runs", "episodes", "decisions", "profiles", "fits", "cache"} <= _tables(path)
 
 
@@ -101,7 +101,9 @@ def test_reopening_is_idempotent(tmp_path: Path) -> None:
             assert store.get_run("run-a") is not None
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == schema
-        assert raw.execute("SELECT key, value FROM meta").fetchall() == [("schema_version", "2")]
+        assert raw.execute("SELECT key, value FROM meta").fetchall() == [
+            ("schema_version", str(SCHEMA_VERSION))
+        ]
 
 
 def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
@@ -548,7 +550,50 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
     raw.commit()
     raw.close()
     with open_store(path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == 3
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
         assert {"trace_labels", "analysis_cache"} <= tables
         assert store.get_run("r1") is not None
+
+
+def test_a_version_2_store_gains_the_cached_column(tmp_path: Path) -> None:
+    from stratlens.agents import Decision
+    from stratlens.results import _schema
+
+    path = tmp_path / "v2.db"
+    raw = sqlite3.connect(path)
+    for statements in _schema.MIGRATIONS[:2]:
+        for sql in statements:
+            raw.execute(sql)
+    raw.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '2')")
+    raw.commit()
+    raw.close()
+    with open_store(path) as store:
+        assert store.schema_version == 3
+        _run(store)
+        store.start_episode("e1", "run-a", "prisoners_dilemma", 0, 0, 1)
+        store.add_decision(
+            "e1",
+            "run-a",
+            0,
+            0,
+            "subject",
+            "m",
+            Decision(0, "ok"),
+            "row 0",
+            {0: "row 0", 1: "row 1"},
+        )
+        store.add_decision(
+            "e1",
+            "run-a",
+            0,
+            1,
+            "subject",
+            "m",
+            Decision(1, "ok", cached=True),
+            "column 1",
+            {0: "column 0", 1: "column 1"},
+        )
+        store.finish_episode("e1", "done", [1.0, 1.0], 1.0, None)
+        decisions = load_decisions(store)
+    assert decisions.cached.tolist() == [False, True]

@@ -31,7 +31,7 @@ SELECT d.run_id, d.model, e.game_id, d.episode_id, e.idx, e.seed, e.role, d.play
        d.step,
        d.action, d.action_label, d.legal_actions, d.parse_status, d.reasoning, d.raw_output,
        d.attempts, d.prompt_tokens, d.completion_tokens, d.reasoning_tokens, d.cost_usd,
-       d.latency_s, d.logprobs, d.error,
+       d.latency_s, d.logprobs, d.error, d.cached,
        json_extract(e.returns, '$[' || d.player || ']') AS payoff,
        e.status AS episode_status, r.protocol, r.opponent
 FROM decisions d JOIN episodes e ON e.episode_id = d.episode_id JOIN runs r ON r.run_id = d.run_id
@@ -76,6 +76,7 @@ _DECISION_TYPES = {
     "reasoning_tokens": "int64",
     "cost_usd": "float64",
     "latency_s": "float64",
+    "cached": "bool",
     "payoff": "float64",
 }
 _EPISODE_TYPES = {
@@ -161,7 +162,8 @@ def load_decisions(
 
     ``action`` is a nullable integer column (``Int64``): a decision that named no legal action
     has none. ``legal_actions`` holds ``{id: label}`` dicts. ``payoff`` is NaN while the
-    episode has no returns (failed or unfinished).
+    episode has no returns (failed or unfinished). ``cached`` says the answer came from the
+    response cache (False for decisions stored before schema version 3).
     """
     runs = _run_ids(run)
     with _opened(store) as opened, opened.snapshot() as conn:

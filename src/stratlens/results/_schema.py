@@ -124,7 +124,10 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX analysis_cache_run ON analysis_cache(run_id, kind)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Version 3: whether a decision's answer came from the response cache (older rows: 0, unknown).
+_V3: tuple[str, ...] = ("ALTER TABLE decisions ADD COLUMN cached INTEGER NOT NULL DEFAULT 0",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -300,6 +300,7 @@ class Store(SQLiteFile):
             float(decision.latency_s),
             None if decision.logprobs is None else _json(decision.logprobs),
             None if decision.error is None else scrub_text(decision.error),
+            int(decision.cached),
         )
         with self.transaction() as conn:
             found = conn.execute(
@@ -316,8 +317,8 @@ class Store(SQLiteFile):
                     "INSERT INTO decisions (episode_id, run_id, step, player, agent, model, "
                     "action, action_label, legal_actions, parse_status, raw_output, reasoning, "
                     "attempts, prompt_tokens, completion_tokens, reasoning_tokens, cost_usd, "
-                    "latency_s, logprobs, error) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "latency_s, logprobs, error, cached) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
             except sqlite3.IntegrityError:
