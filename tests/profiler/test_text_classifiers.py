@@ -172,3 +172,13 @@ def test_reference_agents_are_labelled_with_their_styles(offline: OfflineClassif
         assert c.n == 120  # 12 games x 2 roles x 5 episodes, one decision each
         assert c.majority == c.style
         assert c.share >= 0.9
+
+
+def test_reference_agents_keep_their_styles_round_after_round(offline: OfflineClassifier) -> None:
+    # In repeated games the trust agent answers a deviation in kind (tit for tat toward the
+    # joint cell): reciprocity, labelled trust_based, not a minimax floor.
+    checks = reference_check(offline, suite="repeated", episodes=2)
+    for c in checks:
+        assert c.n > 100
+        assert c.majority == c.style
+        assert c.share >= 0.9, c.to_json()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from stratlens.agents._choice import (
     BeliefChoice,
-    MinimaxChoice,
     RepeatedChoice,
     TreeChoice,
     TrustChoice,
@@ -124,29 +123,39 @@ def repeated(w: Writer, r: RepeatedChoice, chosen: int, n: Names) -> None:
                 f"I start by offering cooperation: my part of the outcome best for both, "
                 f"{n.mine(i)} with {n.theirs(j)} ({num(own + other)} together)",
                 f"To begin, I play {n.mine(i)} and hope they join me at {n.theirs(j)}, worth "
-                f"{num(own)} to me and {num(other)} to them",
+                f"{num(own)} to me and {num(other)} to them, the best pair for the two of us",
+            )
+            w.say(
+                "I expect them to see the same joint gain and play their part",
+                "If we both keep to it, every round pays us both well",
+                "Trusting them from the start is how the good outcome gets going",
             )
         else:
             assert r.last_other is not None
             w.say(
                 f"Last round they played {n.theirs(r.last_other)}, their part of the joint "
                 f"outcome, so I keep my side of it",
-                f"They cooperated last time ({n.theirs(r.last_other)}); I reciprocate",
+                f"They cooperated last time ({n.theirs(r.last_other)}), playing their part of "
+                f"what is best for both of us; I trust them and reciprocate",
+                f"They stayed with {n.theirs(r.last_other)}, the outcome good for both of us, "
+                f"and I do the same",
             )
         w.say(f"I play {n.mine(chosen)}", f"So {n.mine(chosen)} again", f"{n.mine(chosen)}")
         return
-    if r.reason == "punish" and isinstance(stage, MinimaxChoice):
+    if r.reason == "punish":
+        # Reciprocity answers a deviation in kind (tit for tat toward the joint cell): the
+        # decisive step is still the mutual outcome, not a guaranteed floor.
         assert r.last_other is not None
         w.say(
             f"Last round they played {n.theirs(r.last_other)} instead of their part of the "
-            f"joint outcome",
-            f"They deviated last time ({n.theirs(r.last_other)})",
+            f"outcome that is best for both of us",
+            f"They left our joint outcome last time ({n.theirs(r.last_other)})",
         )
         w.say(
-            f"This round I protect myself with {n.mine(chosen)}, which guarantees "
-            f"{num(stage.floor)}, and I'll return to cooperating once they do",
-            f"I answer with the safe {n.mine(chosen)} (at least {num(stage.floor)}) for now; "
-            f"if they come back, so will I",
+            f"Cooperation has to be mutual, so this round I answer in kind with "
+            f"{n.mine(chosen)}; the moment they return to their part, so will I",
+            f"Trust goes both ways: I reciprocate their move with {n.mine(chosen)} for now, "
+            f"and I'll go back to cooperating as soon as they do",
         )
         return
     if r.reason in ("history", "prior", "final") and r.prediction is not None:
