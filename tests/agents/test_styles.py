@@ -307,3 +307,33 @@ def test_belief_plays_against_the_history_and_the_last_round() -> None:
     # no history: the level-1 prediction of the stage game
     first = repeated_belief(rview("cooperation_baseline", []))
     assert first.reason == "prior" and first.modal() == (1,)
+
+
+def test_a_belief_trace_says_so_when_best_replies_tie() -> None:
+    import numpy as np
+
+    from stratlens.agents._choice import BeliefChoice
+    from stratlens.agents._traces import Names, write_trace
+
+    names = Names(mine=lambda a: f"row {a}", theirs=lambda j: f"column {j}")
+
+    def trace(values: list[float], seed: int) -> str:
+        best = np.array([float(v == max(values)) for v in values])
+        choice = BeliefChoice(
+            "belief_anticipation",
+            (0, 1, 2),
+            best / best.sum(),
+            np.array(values),
+            level=2,
+            other_actions=(0, 1),
+            prediction=np.array([1.0, 0.0]),
+            other_values=np.array([4.0, 1.0]),
+        )
+        return write_trace(choice, int(np.argmax(best)), names, np.random.default_rng(seed))
+
+    for seed in range(20):
+        tied = trace([5.0, 5.0, 2.0], seed)
+        assert "row 0 and row 1" in tied.lower() and ("equally well" in tied or "tie at 5" in tied)
+        assert "does best" not in tied and "The best response is" not in tied
+        single = trace([5.0, 3.0, 2.0], seed)
+        assert "equally well" not in single and "tie at" not in single

@@ -136,6 +136,17 @@ def belief(w: Writer, r: BeliefChoice, chosen: int, n: Names, opener: bool = Tru
         f"If they do, then for me {mine}",
         f"Given this prediction: {mine}",
     )
+    top = max(float(v) for v in r.values)
+    tied = [a for a, v in zip(r.actions, r.values, strict=True) if float(v) >= top - 1e-9]
+    if len(tied) > 1:
+        both = " and ".join(n.mine(a) for a in tied)
+        w.say(
+            f"{both} do equally well against what I expect from them ({num(top)}): both are "
+            f"best replies to my prediction, and I take {n.mine(chosen)}",
+            f"Against their likely move {both} tie at {num(top)}, so {n.mine(chosen)} is as "
+            f"good a reply to my prediction as any",
+        )
+        return
     w.say(
         f"The best response is {n.mine(chosen)}",
         f"So I answer their likely move with {n.mine(chosen)}",
