@@ -208,6 +208,24 @@ def test_evaluate_runs_a_served_model_end_to_end(srv: FakeLLMServer, tmp_path: o
     assert srv.total() == 12 and {r.model for r in srv.log} == {"ckpts/step-200"}
 
 
+def test_a_run_that_timed_out_resumes_with_a_longer_timeout(
+    srv: FakeLLMServer, tmp_path: object
+) -> None:
+    # every request takes 0.3 s: with timeout=0.1 and no retries every episode fails; the
+    # same command with timeout=5 is the same run and finishes them
+    srv.script = lambda req: Reply(
+        "Final answer: column 1" if "You are Player 2" in req.prompt else "Final answer: row 1",
+        delay=0.3,
+    )
+    kw = {"games": ["prisoners_dilemma"], "episodes": 1, "store": str(tmp_path) + "/s.db"}
+    args = {"api_base": f"{srv.url}/v1", "client": "http", "retries": "0"}
+    first = evaluate(OPENAI, model_args={**args, "timeout": "0.1"}, **kw)  # type: ignore[arg-type]
+    assert (first.played, first.failed) == (2, 2)
+    again = evaluate(OPENAI, model_args={**args, "timeout": "5"}, **kw)  # type: ignore[arg-type]
+    assert again.run_id == first.run_id
+    assert (again.played, again.failed, again.skipped) == (2, 0, 0)
+
+
 def test_a_run_resumed_through_the_other_client_is_the_same_run(
     srv: FakeLLMServer, tmp_path: object
 ) -> None:

@@ -23,8 +23,9 @@ _SECRET_ARG = re.compile(r"key|secret|passw|token|auth", re.IGNORECASE)
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 CLIENTS = ("litellm", "http")
 #: ``-M`` arguments that say how requests are sent, not what is asked: a run resumed with
-#: another value is the same run (they are left out of its id).
-RUN_NEUTRAL_ARGS = frozenset({"client"})
+#: another value is the same run (they are left out of its id), so that a run whose requests
+#: timed out can be finished with a longer ``timeout`` or more ``retries``.
+RUN_NEUTRAL_ARGS = frozenset({"client", "timeout", "retries", "backoff"})
 MIN_THINKING_BUDGET = 1024
 THINKING_HEADROOM = 4096  # answer tokens allowed beyond the thinking budget by default
 
