@@ -2,8 +2,9 @@
 
 A `UnitStat` is a statistic of the column sums of a unit matrix (one row per response or
 episode): a ratio ``Σ num / Σ den``, an entropy of summed counts, … A bootstrap replicate
-resamples the rows with replacement (multinomial draw counts), so every statistic of one
-checkpoint gets its percentile interval the same way.
+resamples the rows with replacement (`stratlens.results.bootstrap.resample_sums`, as the
+leaderboard's metrics do), so every statistic of one checkpoint gets its percentile interval
+the same way.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from stratlens.results.bootstrap import LEVEL, interval, ratio, resample_sums
+
 FloatArray = npt.NDArray[np.float64]
 SumsFn = Callable[[FloatArray], FloatArray]  # (B, d) column sums → (B,) values
 
 
 def _ratio(s: FloatArray) -> FloatArray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatArray = np.where(s[:, 1] > 0, s[:, 0] / np.where(s[:, 1] > 0, s[:, 1], 1), np.nan)
-    return out
+    return ratio(s[:, 0], s[:, 1])
 
 
 @dataclass(frozen=True)
@@ -47,20 +48,18 @@ class UnitStat:
         return float(self.fn(self.units.sum(axis=0)[None, :])[0])
 
     def replicates(self, n_boot: int, rng: np.random.Generator) -> FloatArray:
+        """The statistic on ``n_boot`` resamples of the units (`resample_sums`)."""
         if self.n == 0 or n_boot <= 0:
             return np.full(max(n_boot, 0), np.nan)
-        draws = rng.multinomial(self.n, np.full(self.n, 1.0 / self.n), size=n_boot)
-        return self.fn(draws.astype(np.float64) @ self.units)
+        _, sums = resample_sums(self.units, np.ones(self.n, dtype=np.int64), n_boot, rng)
+        return self.fn(sums)
 
     def interval(
-        self, n_boot: int, rng: np.random.Generator, level: float = 0.95
+        self, n_boot: int, rng: np.random.Generator, level: float = LEVEL
     ) -> tuple[float, float]:
-        reps = self.replicates(n_boot, rng)
-        reps = reps[np.isfinite(reps)]
-        if reps.size == 0:
-            return math.nan, math.nan
-        a = (1.0 - level) / 2.0
-        return float(np.quantile(reps, a)), float(np.quantile(reps, 1.0 - a))
+        """The percentile interval (`stratlens.results.bootstrap.interval`)."""
+        est = interval(self.value(), self.replicates(n_boot, rng), level)
+        return est.low, est.high
 
     def num_den(self) -> tuple[FloatArray, FloatArray]:
         """The units as (numerators, denominators) of a ratio statistic."""
