@@ -23,7 +23,8 @@ keep them in lockstep, every answer arriving in the same millisecond), and the f
 taken over the steady state: from the 2N-th answer to the (n-N)-th, so that opening the
 connections and draining the last requests are left out. Printed per N and client: requests
 per second, as a ratio of the ideal N / latency, and the client process's CPU milliseconds
-per request, so that the overhead of each layer stands beside the others, all from one run.
+per request, so that the overhead of each layer stands beside the others, all from one run,
+and after each N the stratlens clients' CPU per request minus bare ``openai``'s.
 """
 
 from __future__ import annotations
@@ -220,13 +221,22 @@ def main(argv: list[str] | None = None) -> int:
         for c in args.connections:
             ideal = c / args.latency
             n = max(4 * c, min(args.max_requests, int(ideal * args.seconds)))
+            cpu: dict[str, float] = {}
             for name in args.clients:
                 m = measure(name, url, c, n, args.latency)
+                cpu[name] = m["cpu"] * 1000
                 print(
                     f"{c:>11} {ideal:>6.0f} {name:>15} {m['rps']:>8.1f} "
-                    f"{m['rps'] / ideal:>6.2f} {m['cpu'] * 1000:>6.2f}",
+                    f"{m['rps'] / ideal:>6.2f} {cpu[name]:>6.2f}",
                     flush=True,
                 )
+            if "openai" in cpu:
+                beside = [
+                    f"{name} {cpu[name] - cpu['openai']:+.2f} ms"
+                    for name in ("stratlens", "stratlens-http")
+                    if name in cpu
+                ]
+                print(f"{'':>11} CPU per request beside bare openai: {', '.join(beside)}")
     finally:
         proc.terminate()
         proc.wait(10)
