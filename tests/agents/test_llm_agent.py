@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,19 +29,11 @@ HTTP = "http:" + OPENAI  # OPENAI through -M client=http
 CLIENTS = [OPENAI, HTTP]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OPENAI_API_KEY", OPENAI_KEY)
-        mp.setenv("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
-        with FakeLLMServer() as srv:
-            yield srv
-
-
-@pytest.fixture
-def srv(server: FakeLLMServer) -> FakeLLMServer:
-    server.reset(lambda req: Reply())
-    return server
+#: The environment of this module's fake server (`server` in tests/agents/conftest.py).
+SERVER_ENV: dict[str, str | None] = {
+    "OPENAI_API_KEY": OPENAI_KEY,
+    "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
+}
 
 
 def turn(game_id: str = "prisoners_dilemma", player: int = 0, protocol: str = "vanilla") -> Turn:

@@ -25,19 +25,11 @@ KEY = "sk-test-" + "5e0a9c1b7d3f4e28"
 OPENAI = "openai/gpt-4o-mini"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OPENAI_API_KEY", KEY)
-        mp.delenv("HOSTED_VLLM_API_BASE", raising=False)
-        with FakeLLMServer() as srv:
-            yield srv
-
-
-@pytest.fixture
-def srv(server: FakeLLMServer) -> FakeLLMServer:
-    server.reset(lambda req: Reply())
-    return server
+#: The environment of this module's fake server (`server` in tests/agents/conftest.py).
+SERVER_ENV: dict[str, str | None] = {
+    "OPENAI_API_KEY": KEY,
+    "HOSTED_VLLM_API_BASE": None,
+}
 
 
 def turn(seed: int = 7) -> Turn:

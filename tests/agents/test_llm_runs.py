@@ -13,7 +13,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,18 +28,8 @@ KEY = "sk-test-71d0c9e4a2b84f3f95e6"
 MODEL = "openai/gpt-4o-mini"  # in litellm's price map: 0.15 / 0.60 USD per million tokens
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OPENAI_API_KEY", KEY)
-        with FakeLLMServer() as srv:
-            yield srv
-
-
-@pytest.fixture
-def srv(server: FakeLLMServer) -> FakeLLMServer:
-    server.reset(lambda req: Reply())
-    return server
+#: The environment of this module's fake server (`server` in tests/agents/conftest.py).
+SERVER_ENV: dict[str, str | None] = {"OPENAI_API_KEY": KEY}
 
 
 def answer(req: Request) -> Reply:
