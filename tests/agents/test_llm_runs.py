@@ -329,3 +329,25 @@ def test_every_failed_attempt_counts_as_an_execution_error(
     assert (rows[1]["failures"], rows[1]["failed_attempts"]) == (0, 3)
     # role 2: every decision unusable, three unusable answers each
     assert (rows[2]["failures"], rows[2]["failed_attempts"]) == (3, 9)
+
+
+def test_the_execution_metrics_read_the_final_attempt(srv: FakeLLMServer, tmp_path: Path) -> None:
+    # Asked twice: the first answer states a payoff but names two actions; the second names one
+    # action and states nothing. The payoff claim belongs to the first attempt, not the answer.
+    def script(req: Request) -> Reply:
+        mine = "column" if "You are Player 2" in req.prompt else "row"
+        if len(req.messages) == 1:
+            return Reply(f"Expected payoff: 2.5\nFinal answer: {mine} 0 or {mine} 1")
+        return Reply(f"Final answer: {mine} 0")
+
+    srv.script = script
+    store = str(tmp_path / "s.db")
+    evaluate(MODEL, model_args=_args(srv, max_attempts="2"), games=["prisoners_dilemma"],
+             episodes=2, protocol="payoff", store=store, use_cache=False)  # fmt: skip
+    from stratlens.results.phases.execution import execution_table
+
+    dec = load_decisions(store)
+    assert (dec.attempts == 2).all() and (dec.parse_status == "ok").all()
+    ex = execution_table(dec, load_episodes(store))
+    assert len(ex) == 4 and ex.legal.all()
+    assert not ex.claimed.any()  # the final answers state no payoff

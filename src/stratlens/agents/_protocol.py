@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -54,9 +55,11 @@ class Decision:
     ``action`` is a legal action id, or None: an output that does not name a legal action is
     never mapped to one. ``parse_status`` says why (``unparseable``, ``illegal``, ``refused``,
     ``error``); anything but ``ok`` counts as an execution failure. ``raw_output`` is the
-    answer as given, ``reasoning`` the reasoning kept apart from it. ``cached`` is True when
-    the answer was served entirely from a response cache, so nothing was spent on it now
-    (``usage`` still says what it cost to produce); it is not stored.
+    answer as given; a decision asked several times (``attempts > 1``) keeps there the JSON
+    list of its attempts instead (read it with `attempt_records`). ``reasoning`` is the
+    reasoning kept apart from the answer. ``cached`` is True when the answer was served
+    entirely from a response cache, so nothing was spent on it now (``usage`` still says what
+    it cost to produce).
     """
 
     action: int | None
@@ -75,6 +78,28 @@ class Decision:
             raise ValueError(f"unknown parse_status {self.parse_status!r}")
         if (self.action is None) == (self.parse_status == "ok"):
             raise ValueError("a decision has an action exactly when its parse_status is ok")
+
+
+def attempt_records(raw_output: str, attempts: int, parse_status: str) -> list[dict[str, Any]]:
+    """The attempts of a stored decision, oldest first: ``{"output", "parse_status", …}`` each.
+
+    A decision asked once is one attempt: its ``raw_output`` and ``parse_status``. One asked
+    several times holds the JSON list of its attempts in ``raw_output`` (written by the API
+    agent: ``output``, ``reasoning``, ``parse_status``, ``reason``; the last one final).
+    """
+    if attempts > 1:
+        try:
+            listed = json.loads(raw_output)
+        except ValueError:
+            listed = None
+        if isinstance(listed, list) and listed and all(isinstance(a, dict) for a in listed):
+            return listed
+    return [{"output": raw_output, "parse_status": parse_status}]
+
+
+def final_output(raw_output: str, attempts: int) -> str:
+    """The answer of a stored decision's last attempt (see `attempt_records`)."""
+    return str(attempt_records(raw_output, attempts, "")[-1].get("output") or "")
 
 
 @runtime_checkable

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
+from stratlens.agents._protocol import attempt_records
 from stratlens.results.store import Store, load_decisions, load_episodes
 
 #: Answers that were read and found unusable: execution errors (``error`` is an outage).
@@ -15,24 +14,11 @@ UNUSABLE = frozenset({"unparseable", "illegal", "refused"})
 def failed_attempts(decisions: pd.DataFrame) -> pd.Series:
     """Per decision, how many of its attempts gave an unusable answer (execution errors).
 
-    A decision asked once counts 1 when its answer was unusable. With ``max_attempts > 1`` the
-    attempts are the JSON list in ``raw_output``; each unusable one counts, also when a later
-    attempt was answered well.
+    Every attempt counts (`stratlens.agents._protocol.attempt_records`), also one that a later
+    attempt corrected when the model was asked again (``max_attempts > 1``).
     """
-
-    def count(status: str, attempts: int, raw: str) -> int:
-        if attempts <= 1:
-            return int(status in UNUSABLE)
-        try:
-            listed = json.loads(raw)
-        except (TypeError, ValueError):
-            return int(status in UNUSABLE)
-        if not isinstance(listed, list):
-            return int(status in UNUSABLE)
-        return sum(1 for a in listed if isinstance(a, dict) and a.get("parse_status") in UNUSABLE)
-
     counts = [
-        count(str(st), int(n), str(raw))
+        sum(a.get("parse_status") in UNUSABLE for a in attempt_records(str(raw), int(n), str(st)))
         for st, n, raw in zip(
             decisions.parse_status, decisions.attempts, decisions.raw_output, strict=True
         )

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stratlens.agents._protocol import final_output
 from stratlens.games import get_game, matrix_view, replay
 from stratlens.games.views import CHANCE, TERMINAL, MatrixView, TreeNode, TreeView
 
@@ -142,7 +143,8 @@ def execution_table(decisions: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataF
     subject = decisions[(decisions.agent == "subject") & (decisions.parse_status != "error")]
     for r in _tuples(subject):
         legal = r.parse_status == "ok"
-        stated = stated_payoff(r.raw_output) if r.protocol == "payoff" else None
+        answer = final_output(str(r.raw_output), int(r.attempts))
+        stated = stated_payoff(answer) if r.protocol == "payoff" else None
         ref, correct = math.nan, None
         view = views.get((r.episode_id, int(r.step), int(r.player)))
         if legal and stated is not None and view is not None:
