@@ -129,6 +129,23 @@ def test_evaluate_json_matches_the_api(capsys: pytest.CaptureFixture[str]) -> No
     assert out["reference_agents"] is None
 
 
+def test_evaluate_checks_the_reference_agents_on_three_suites(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["profile", "evaluate", "--classifier", "offline", "--folds", "2", "--agents", "--json"]
+    assert main(argv) == 0
+    checks = json.loads(capsys.readouterr().out)["reference_agents"]["offline"]
+    assert {(c["suite"], c["agent"]) for c in checks} == {
+        (suite, agent)
+        for suite in ("classic", "repeated", "sequential")
+        for agent in ("baseline/minimax", "baseline/trust", "baseline/belief")
+    }
+    for c in checks:
+        assert c["majority"] == c["style"]
+        if c["suite"] != "sequential":  # last moves there read as "other" (see the README)
+            assert c["share"] >= 0.9, c
+
+
 def test_profile_store_labels_once_and_reports_per_model(
     played: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -52,7 +52,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--folds", type=int, default=None, help="evaluate: folds (default 5)")
     p.add_argument("--seed", type=int, default=None, help="evaluate: fold shuffle seed")
     p.add_argument(
-        "--agents", action="store_true", help="evaluate: also label the reference agents' traces"
+        "--agents",
+        action="store_true",
+        help="evaluate: also label the reference agents' traces (classic, repeated, sequential)",
     )
     p.add_argument(
         "--store", help="SQLite store (default $STRATLENS_STORE or results/stratlens.db)"
@@ -128,6 +130,7 @@ def _classify(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from stratlens._cli._common import dump_json
     from stratlens.profiler.text import corpus_hash, cross_validate, load_corpus, reference_check
+    from stratlens.profiler.text.reference import REFERENCE_SUITES
 
     _refuse(args, ("file", "out", "store", "run"), "profile evaluate")
     names = args.classifier or list(DEFAULT_EVALUATED)
@@ -140,7 +143,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     ]
     checks = (
         {
-            n: [c.to_json() for c in reference_check(n, options=options if ":" in n else None)]
+            n: [
+                c.to_json()
+                for suite in REFERENCE_SUITES
+                for c in reference_check(n, suite=suite, options=options if ":" in n else None)
+            ]
             for n in names
         }
         if args.agents
@@ -253,13 +260,19 @@ def _print_evaluations(
         tags = ", ".join(f"{tag} {v['accuracy']:.2f} (n={v['n']})" for tag, v in e.by_tag.items())
         console.print(f"accuracy by tag: {tags}")
     if checks:
-        t = Table(title="Reference agents' traces (classic suite, cot)")
-        for col in ("classifier", "agent", "style", "traces", "majority", "own style"):
+        t = Table(title="Reference agents' traces (cot, 5 episodes per game and role)")
+        for col in ("classifier", "suite", "agent", "style", "traces", "majority", "own style"):
             t.add_column(col)
         for name, rows in checks.items():
             for r in rows:
                 t.add_row(
-                    name, r["agent"], r["style"], str(r["n"]), r["majority"], _pct(r["share"])
+                    name,
+                    r["suite"],
+                    r["agent"],
+                    r["style"],
+                    str(r["n"]),
+                    r["majority"],
+                    _pct(r["share"]),
                 )
         console.print(t)
 

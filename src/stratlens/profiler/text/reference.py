@@ -3,7 +3,8 @@
 The reference agents ``baseline/minimax``, ``baseline/trust`` and ``baseline/belief`` reason
 in one style each and write varied traces of it (none of them is in the training corpus).
 `reference_check` plays each of them on a suite with the ``cot`` protocol into a temporary
-store, labels every stored trace and counts the labels per agent.
+store, labels every stored trace and counts the labels per agent. `REFERENCE_SUITES` are the
+suites ``stratlens profile evaluate --agents`` checks.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ REFERENCE_AGENTS = {
     "baseline/trust": "trust_based",
     "baseline/belief": "belief_anticipation",
 }
+#: The suites the reference agents are checked on: one-shot, repeated and sequential games.
+REFERENCE_SUITES = ("classic", "repeated", "sequential")
 
 
 @dataclass
@@ -30,6 +33,7 @@ class AgentCheck:
     style: str
     n: int
     counts: dict[str, int]
+    suite: str = "classic"
 
     @property
     def majority(self) -> str:
@@ -42,6 +46,7 @@ class AgentCheck:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "suite": self.suite,
             "agent": self.agent,
             "style": self.style,
             "n": self.n,
@@ -74,5 +79,5 @@ def reference_check(
             texts = [t for t in frame.loc[frame["model"] == agent, "reasoning"] if t.strip()]
             labels = clf.classify(texts)
             counts = Counter(lab.label or "none" for lab in labels)
-            out.append(AgentCheck(agent, style, len(texts), dict(counts)))
+            out.append(AgentCheck(agent, style, len(texts), dict(counts), suite))
     return out
