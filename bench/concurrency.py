@@ -24,13 +24,16 @@ taken over the steady state: from the 2N-th answer to the (n-N)-th, so that open
 connections and draining the last requests are left out. Printed per N and client: requests
 per second, as a ratio of the ideal N / latency, and the client process's CPU milliseconds
 per request, so that the overhead of each layer stands beside the others, all from one run,
-and after each N the stratlens clients' CPU per request minus bare ``openai``'s.
+and after each N the stratlens clients' CPU per request minus bare ``openai``'s, and for the
+http client, frozen and not, the objects on the heap and its full garbage collections (count,
+longest) during the measurement.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import json
 import os
@@ -173,13 +176,28 @@ def measure_here(name: str, url: str, connections: int, n: int, latency: float) 
 
     from stratlens._gc import frozen_heap
 
+    full: list[float] = []  # seconds of each full (generation 2) collection
+    started = [0.0]
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                started[0] = time.perf_counter()
+            else:
+                full.append(time.perf_counter() - started[0])
+
     async def run() -> dict[str, float]:
         with tempfile.TemporaryDirectory() as tmp:
             send = await make_client(name, url, connections, tmp)
+            heap = float(len(gc.get_objects()))
+            gc.callbacks.append(timed)
             if not name.startswith("stratlens"):  # bare clients and http-unfrozen
-                return await steady_state(send, connections, n, latency)
-            with frozen_heap():  # as the runner plays a run
-                return await steady_state(send, connections, n, latency)
+                out = await steady_state(send, connections, n, latency)
+            else:
+                with frozen_heap():  # as the runner plays a run
+                    out = await steady_state(send, connections, n, latency)
+            gc.callbacks.remove(timed)
+            return {**out, "heap": heap, "full_gc": len(full), "full_gc_max": max(full, default=0)}
 
     print(json.dumps(asyncio.run(run())))
 
@@ -222,14 +240,23 @@ def main(argv: list[str] | None = None) -> int:
             ideal = c / args.latency
             n = max(4 * c, min(args.max_requests, int(ideal * args.seconds)))
             cpu: dict[str, float] = {}
+            gc_stats: dict[str, tuple[float, int, float]] = {}
             for name in args.clients:
                 m = measure(name, url, c, n, args.latency)
                 cpu[name] = m["cpu"] * 1000
+                gc_stats[name] = (m["heap"], int(m["full_gc"]), m["full_gc_max"])
                 print(
                     f"{c:>11} {ideal:>6.0f} {name:>15} {m['rps']:>8.1f} "
                     f"{m['rps'] / ideal:>6.2f} {cpu[name]:>6.2f}",
                     flush=True,
                 )
+            for name in ("stratlens-http", "http-unfrozen"):
+                if name in gc_stats:
+                    heap, count, longest = gc_stats[name]
+                    print(
+                        f"{'':>11} {name}: {heap:,.0f} objects on the heap, {count} full "
+                        f"collections, the longest {longest * 1000:.0f} ms"
+                    )
             if "openai" in cpu:
                 beside = [
                     f"{name} {cpu[name] - cpu['openai']:+.2f} ms"
