@@ -56,7 +56,6 @@ class HTTPStatusError(Exception):
         super().__init__(f"HTTP {status} {reason}: {message}".rstrip(": "))
         self.status = status
         self.headers = headers  # Retry-After is read from here
-        self.message = message
         self.code = code  # the error body's code or type
 
 

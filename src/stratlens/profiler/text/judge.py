@@ -151,8 +151,6 @@ class JudgeClassifier:
         self.model = model
         self.name = f"judge:{model}"
         self.key = f"judge:{model}@{RUBRIC_VERSION}"
-        self.api_base = self.settings.api_base
-        self.max_tokens = self.settings.max_tokens
         self.concurrency = _int_option("concurrency", options.get("concurrency", "8"), 1, 256)
         self.calls = 0  # requests sent (cache misses), for the caller's accounting
 
@@ -161,8 +159,8 @@ class JudgeClassifier:
         return {
             "temperature": 0,
             "rubric": RUBRIC_VERSION,
-            "api_base": self.api_base,
-            "max_tokens": self.max_tokens,
+            "api_base": self.settings.api_base,
+            "max_tokens": self.settings.max_tokens,
         }
 
     def classify(self, texts: Sequence[str]) -> list[TextLabel]:
