@@ -116,8 +116,8 @@ def test_random_games_agree_with_independent_methods(shape: tuple[int, int], see
     if eq.dominance_solvable(a, b):
         assert len(want) == 1 and eq.pure_equilibria(a, b) == [(rows[0], cols[0])]
 
-    # Social dilemma, from the reference equilibria.
-    dilemma = any(np.any((a > x @ a @ y + 1e-9) & (b > x @ b @ y + 1e-9)) for x, y in want)
+    # Social dilemma, from the reference equilibria: a pure one that some cell beats for both.
+    dilemma = any(np.any((a > x @ a @ y + 1e-9) & (b > x @ b @ y + 1e-9)) for x, y in singles)
     assert eq.social_dilemma(a, b) == dilemma
 
 

@@ -13,11 +13,14 @@ import pyspiel
 import pytest
 
 from stratlens.games import CHANCE, TERMINAL, GameSpec, TreeNode, get_game, iter_games
+from stratlens.games._repeated_features import cooperative_cell, trigger_threshold
 from stratlens.games.structure import (
+    REPEATED_KEYS,
     STRUCTURE_KEYS,
     describe,
     structure,
     subgame_perfect,
+    subgame_perfect_outcomes,
     tree_structure,
 )
 
@@ -62,8 +65,9 @@ def test_battle_of_the_sexes_has_two_pure_and_one_mixed_equilibrium() -> None:
     assert f["pure_equilibria"] == [[0, 0], [1, 1]]
     assert f["mixed_equilibria"] == [[[0.6, 0.4], [0.4, 0.6]]]
     # Mixed equilibrium payoffs: P1 3 * 2/5 = 6/5, P2 3 * 3/5 = 6/5; cell (0, 0) = (3, 2) beats
-    # both, so by the "some equilibrium is Pareto-inefficient" definition this is a dilemma.
-    assert f["social_dilemma"] is True
+    # both, but a social dilemma needs a deficient *pure* equilibrium, and (3, 2) and (2, 3)
+    # are each Pareto-efficient: not a dilemma.
+    assert f["social_dilemma"] is False
     # Security: P1 mixes x on row 0: min(3x, 2(1 - x)) is largest at x = 2/5 -> 6/5.
     assert f["security_values"] == pytest.approx([1.2, 1.2])
     assert f["payoff_dominant"] is None  # (3, 2) vs (2, 3): neither dominates
@@ -112,6 +116,32 @@ def test_pure_coordination_has_no_payoff_dominant_equilibrium() -> None:
     f = s("pure_coordination")  # (1, 1) on the diagonal, (0, 0) off it
     assert f["pure_equilibria"] == [[0, 0], [1, 1]]
     assert f["payoff_dominant"] is None and f["risk_dominant"] is None
+    # The mixed equilibrium (1/2, 1/2) pays 1/2 each and (0, 0) beats it, but both pure
+    # equilibria pay the best there is (1, 1): no deficient equilibrium, no dilemma.
+    assert f["mixed_equilibria"] == [[[0.5, 0.5], [0.5, 0.5]]]
+    assert f["social_dilemma"] is False
+
+
+@pytest.mark.parametrize(
+    ("game_id", "dilemma"),
+    [
+        ("prisoners_dilemma", True),  # (D, D) = (1, 1) < (C, C)
+        ("stag_hunt", True),  # (hare, hare) = (1, 1) < (stag, stag) = (2, 2)
+        ("travelers_dilemma", True),  # the only equilibrium, claim 2 each, < any higher claim
+        ("three_level_stag_hunt", True),  # (6, 6) and (4, 4) < (9, 9)
+        # Chicken: A = [[0, 4], [1, 3]], B = A.T. Pure equilibria (4, 1) and (1, 4); (3, 3)
+        # gives one of them less, so neither is deficient (the mixed one, (2, 2), would be).
+        ("chicken", False),
+        ("battle_of_the_sexes", False),
+        ("pure_coordination", False),
+        # SW10: pure equilibria (47, 47), (43, 91), (91, 43); the best joint cell is (91, 43)
+        # itself and no cell pays both more than 47 (checked cell by cell in the table).
+        ("sw10", False),
+        ("matching_pennies", False),  # no pure equilibrium at all
+    ],
+)
+def test_social_dilemma_needs_a_deficient_pure_equilibrium(game_id: str, dilemma: bool) -> None:
+    assert s(game_id)["social_dilemma"] is dilemma
 
 
 # --- jia2025 -----------------------------------------------------------------------------
@@ -225,13 +255,64 @@ def test_incomplete_information_games() -> None:
     assert s("signaling")["types"] == 1 and s("signaling")["chance"] is False
 
 
-def test_repeated_games_report_their_stage_game() -> None:
+def test_repeated_games_keep_their_stage_game_apart() -> None:
     f = s("iterated_prisoners_dilemma")
     assert f["repeated"] is True and f["horizon"] == 10 and f["table"] == "stage"
     assert f["simultaneous"] is True and f["perfect_information"] is False
-    assert f["pure_equilibria"] == [[1, 1]]
+    # "Defect" dominates in the stage game, not in the repeated one: nothing of the stage
+    # game's equilibrium analysis is reported as the repeated game's own.
+    assert f["pure_equilibria"] == [] and f["dominant_strategies"] == [None, None]
+    assert f["dominance_solvable"] is None and f["social_dilemma"] is None
+    assert f["equilibrium_concept"] == "subgame_perfect"
+    assert f["stage_game"] == "prisoners_dilemma"
+    assert f["stage"] == {k: v for k, v in s("prisoners_dilemma").items() if k in f["stage"]}
+    assert f["stage"]["pure_equilibria"] == [[1, 1]] and f["stage"]["dominance_solvable"]
     one_shot = s("matching_pennies")
     assert one_shot["repeated"] is False and one_shot["horizon"] == 1
+    assert all(one_shot[k] is None for k in REPEATED_KEYS)
+    assert all(s("ultimatum")[k] is None for k in REPEATED_KEYS)
+
+
+def test_repeated_prisoners_dilemma_unravels_with_a_known_last_round() -> None:
+    # matrix_pd: A = [[5, 0], [10, 1]], B = A.T. Cooperation (0, 0) pays 5, deviating pays 10,
+    # Nash reversion (1, 1) pays 1: stay iff 5 >= (1 - d) 10 + d 1, i.e. d >= 5/9.
+    fixed = s("iterated_prisoners_dilemma")
+    random_stop = s("iterated_prisoners_dilemma_random_stop")
+    for f in (fixed, random_stop):
+        assert f["cooperative_cell"] == [0, 0]
+        assert f["trigger_threshold"] == pytest.approx(5 / 9)
+        assert f["unravels"] is True  # a unique stage equilibrium and a last round (10, or 30)
+    assert fixed["max_rounds"] == 10 and fixed["trigger_sustainable"] is False
+    # Continuation 0.9 >= 5/9: grim trigger sustains cooperation in the indefinite game.
+    assert random_stop["horizon"] is None and random_stop["continue_probability"] == 0.9
+    assert random_stop["max_rounds"] == 30 and random_stop["trigger_sustainable"] is True
+    assert random_stop["chance"] is True and random_stop["constant_sum"] is False
+
+
+def test_repeated_stag_hunt_and_chicken() -> None:
+    # Stag hunt: (stag, stag) is a stage equilibrium: sustained at any continuation, and with
+    # two stage equilibria the finite game does not unravel.
+    sh = s("iterated_stag_hunt")
+    assert sh["cooperative_cell"] == [0, 0] and sh["trigger_threshold"] == 0.0
+    assert sh["trigger_sustainable"] is True and sh["unravels"] is False
+    # Chicken: A = [[0, 4], [1, 3]]. Joint payoffs 0, 5, 5, 6: (1, 1) = (3, 3). Deviating pays
+    # 4; reverting to (0, 1) pays the deviator 4 (no threat), the mixed equilibrium (1/2, 1/2)
+    # pays 2: stay iff 3 >= (1 - d) 4 + 2 d, d >= 1/2. Fixed horizon: (3, 3) is no stage
+    # equilibrium, so it cannot be played in the last round.
+    ch = s("iterated_chicken")
+    assert ch["cooperative_cell"] == [1, 1] and ch["trigger_threshold"] == pytest.approx(0.5)
+    assert ch["trigger_sustainable"] is False and ch["unravels"] is False
+    assert ch["stage"]["social_dilemma"] is False
+
+
+def test_trigger_threshold_none_when_no_equilibrium_punishes() -> None:
+    # A = [[2, 0], [3, 3]], B = [[2, 0], [0, 0]]: joint payoffs 4, 0, 3, 3, so (0, 0) is the
+    # cell to repeat. P1 gains 1 by deviating to row 1, which strictly dominates; every stage
+    # equilibrium plays row 1 and pays P1 3 > 2, so no reversion hurts P1.
+    a = np.array([[2.0, 0.0], [3.0, 3.0]])
+    b = np.array([[2.0, 0.0], [0.0, 0.0]])
+    assert cooperative_cell(a, b) == (0, 0)
+    assert trigger_threshold(a, b) is None
 
 
 # --- every game --------------------------------------------------------------------------
@@ -245,10 +326,13 @@ def test_every_catalog_game_has_every_key_and_is_json_ready() -> None:
         assert tuple(f) == STRUCTURE_KEYS, spec.id
         json.dumps(f, allow_nan=False)
         assert f["players"] == 2
-        assert f["equilibrium_concept"] == ("subgame_perfect" if spec.kind == "tree" else "nash")
-        if spec.kind != "tree":  # every finite game has an equilibrium
-            assert f["pure_equilibria"] or f["mixed_equilibria"], spec.id
-            v, pv = f["security_values"], f["pure_security_values"]
+        one_shot = spec.kind not in ("tree", "repeated")
+        assert f["equilibrium_concept"] == ("nash" if one_shot else "subgame_perfect")
+        assert (f["stage"] is not None) == (spec.kind == "repeated")
+        normal_form = f if one_shot else f["stage"]
+        if normal_form is not None:  # every finite game has an equilibrium
+            assert normal_form["pure_equilibria"] or normal_form["mixed_equilibria"], spec.id
+            v, pv = normal_form["security_values"], normal_form["pure_security_values"]
             assert v[0] >= pv[0] - 1e-9 and v[1] >= pv[1] - 1e-9  # mixing never hurts
         assert f["zero_sum"] <= f["constant_sum"] and f["general_sum"] != f["constant_sum"]
         json.dumps(describe(spec), allow_nan=False)
@@ -302,7 +386,7 @@ def test_tree_with_a_dilemma() -> None:
         0, (0, None, leaf(1, 1)), (1, None, node(1, (0, None, leaf(2, 2)), (1, None, leaf(0, 3))))
     )
     f = tree_structure(root)
-    assert f["subgame_perfect"] == {"path": [0], "payoffs": [1.0, 1.0]}
+    assert f["subgame_perfect"] == [{"path": [0], "payoffs": [1.0, 1.0]}]
     assert f["social_dilemma"] is True
     # P1: keep secures 1, pass can give 0. P2 (P1 minimising it): keep gives 1, pass lets P2
     # take max(2, 3) = 3 -> min(1, 3) = 1.
@@ -342,7 +426,7 @@ def test_zero_sum_tree_security_equals_its_value() -> None:
     )
     f = tree_structure(root)
     assert f["zero_sum"] is True and f["constant_sum"] is True and f["general_sum"] is False
-    assert f["subgame_perfect"]["payoffs"] == [1.0, -1.0]
+    assert f["subgame_perfect"] == [{"path": [0], "payoffs": [1.0, -1.0]}]
     assert f["security_values"] == [1.0, -1.0]
 
 
@@ -363,9 +447,11 @@ def test_tree_kind_through_structure_and_describe() -> None:
     f = structure(spec)
     assert f["simultaneous"] is False and f["perfect_information"] is True
     assert f["zero_sum"] is True
-    assert f["subgame_perfect"]["path"][0] == 1
-    assert len(f["subgame_perfect"]["path"]) == 3
-    assert f["subgame_perfect"]["payoffs"] == [1.0, -1.0]
+    # The winning first move is unique; after it every move of P2 loses, so P2 is indifferent
+    # and each of its moves starts a subgame-perfect path (P1 then takes the last coin).
+    paths = [o["path"] for o in f["subgame_perfect"]]
+    assert paths and all(p[0] == 1 and len(p) == 3 for p in paths)
+    assert all(o["payoffs"] == [1.0, -1.0] for o in f["subgame_perfect"])
     assert f["security_values"] == [1.0, -1.0]
     assert f["maximin_actions"] == [[1], None]
     assert f["pure_equilibria"] == [] and f["mixed_equilibria"] == []
@@ -380,6 +466,37 @@ def test_jia2025_sequential_game_if_present() -> None:
     f = structure(spec)
     # P2 answers r0 -> c0 (5 > 3 > 0), r1 -> c1 (3 > 2 > -1), r2 -> c0 (4 > 3 > -2); P1 then
     # gets 0, 3, 2 and plays r1. P1's worst cases: r0 0, r1 -1, r2 0 -> rows 0 and 2 secure 0.
-    assert f["subgame_perfect"] == {"path": [1, 1], "payoffs": [3.0, 3.0]}
+    assert f["subgame_perfect"] == [{"path": [1, 1], "payoffs": [3.0, 3.0]}]
     assert f["security_values"][0] == 0.0
     assert f["maximin_actions"][0] == [0, 2]
+
+
+def test_every_subgame_perfect_path_where_ties_give_several() -> None:
+    # Ultimatum, pie 10: P2 accepts every positive offer (x > 0) and is indifferent at 0.
+    # Accepting 0 makes offer 0 best for P1 (10 > 9); rejecting it makes offer 1 best (9 > 0):
+    # two subgame-perfect paths. Offer 0 rejected is no equilibrium path (P1 would offer 1).
+    f = s("ultimatum")
+    assert f["subgame_perfect"] == [
+        {"path": [0, 0], "payoffs": [10.0, 0.0]},
+        {"path": [1, 0], "payoffs": [9.0, 1.0]},
+    ]
+    assert f["social_dilemma"] is False  # nothing pays P1 more than 10, or both more than (9, 1)
+    # Trust game: P2 returns nothing (strictly best), so P1 sends nothing: one path; sending
+    # everything and getting half of 30 back (15, 15) beats (10, 0) for both: a dilemma.
+    t = s("trust_game")
+    assert t["subgame_perfect"] == [{"path": [0, 0], "payoffs": [10.0, 0.0]}]
+    assert t["social_dilemma"] is True
+
+
+def test_subgame_perfect_outcomes_resolve_ties_upstream() -> None:
+    # P1 stops (2, 2) or passes; P2 is indifferent between (3, 1) and (0, 1). Either choice of
+    # P2 is subgame-perfect and P1's answer differs: pass if P2 would pick (3, 1), stop else.
+    root = node(
+        0, (0, None, leaf(2, 2)), (1, None, node(1, (0, None, leaf(3, 1)), (1, None, leaf(0, 1))))
+    )
+    assert subgame_perfect_outcomes(root) == [((0,), (2.0, 2.0)), ((1, 0), (3.0, 1.0))]
+    assert subgame_perfect(root) == ([1, 0], (3.0, 1.0))  # the lowest-id tie rule: one of them
+    # A chance node combines one outcome per child: P1's tie below chance gives two values.
+    chance = node(CHANCE, (0, 0.5, node(0, (0, None, leaf(1, 0)), (1, None, leaf(1, 4)))),
+                  (1, 0.5, leaf(3, 2)))  # fmt: skip
+    assert subgame_perfect_outcomes(chance) == [((), (2.0, 1.0)), ((), (2.0, 3.0))]

@@ -121,7 +121,7 @@ def test_cooperative_action_follows_team_reasoning_with_ties() -> None:
 
 
 def test_subgame_perfect_actions_in_sequential_games() -> None:
-    assert spe_actions("ultimatum", ()) == {0}
+    assert spe_actions("ultimatum", ()) == {0, 1}  # offer 0 (accepted) or 1 (0 rejected)
     assert spe_actions("ultimatum", (3,)) == {0}  # accept a positive offer
     assert spe_actions("ultimatum", (0,)) == {0, 1}  # indifferent at 0
     assert spe_actions("trust_game", (4,)) == {0}

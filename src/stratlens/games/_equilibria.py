@@ -343,16 +343,24 @@ def pareto_improvable(a: Array, b: Array, u1: float, u2: float, tol: float = TOL
     return bool(np.any((a > u1 + t) & (b > u2 + t)))
 
 
-def inefficient_equilibria(a: Array, b: Array) -> list[Profile]:
-    """Equilibria (pure or mixed) whose expected payoffs some cell beats for both players."""
-    return [
-        (x, y)
-        for x, y in all_equilibria(a, b)
-        if pareto_improvable(a, b, float(x @ a @ y), float(x @ b @ y))
-    ]
+def deficient_equilibria(a: Array, b: Array) -> list[Cell]:
+    """Pure Nash equilibria that some cell beats for both players (strictly)."""
+    return [c for c in pure_equilibria(a, b) if pareto_improvable(a, b, a[c], b[c])]
 
 
 def social_dilemma(a: Array, b: Array) -> bool:
-    """Some Nash equilibrium (pure or mixed) is Pareto-inefficient: a cell gives both players
-    strictly more than that equilibrium's expected payoffs."""
-    return bool(inefficient_equilibria(a, b))
+    """The game has a *deficient* equilibrium: a pure Nash equilibrium such that some outcome
+    gives both players strictly more.
+
+    This is the minimal definition of the social-dilemma literature: individually rational
+    play can end in an outcome that is collectively irrational (Dawes 1980, "Social dilemmas",
+    Annu. Rev. Psychol. 31: 169-193, where all are better off if all cooperate than if all
+    defect; Kollock 1998, "Social dilemmas: the anatomy of cooperation", Annu. Rev. Sociol.
+    24: 183-214, the deficient equilibrium). Equilibria are the pure outcomes of the game, as
+    in those papers' 2×2 taxonomies; mixed equilibria do not count, so battle of the sexes and
+    pure coordination (every pure equilibrium efficient, only the mixed one Pareto-dominated)
+    are not dilemmas, while the prisoner's dilemma, the stag hunt and the traveler's dilemma
+    are. Chicken is not one either: its pure equilibria (one swerves, one does not) are
+    efficient.
+    """
+    return bool(deficient_equilibria(a, b))

@@ -7,12 +7,21 @@ analysis can put all games in one table:
   their bimatrix (`stratlens.games.bimatrix`): for a Bayesian game the prior-expected table,
   for the signaling game the true table (``table`` says which). ``equilibrium_concept`` is
   ``"nash"``.
-- Repeated games report the features of their stage game, with ``repeated`` true and the
-  ``horizon`` (or the per-round ``continue_probability``); equilibria are the stage game's.
+- Repeated games (kind ``repeated``) are not their stage game: the normal-form keys that
+  would describe the repeated game itself (equilibrium lists, dominance, selection, social
+  dilemma, security) are empty or null, and the stage game's features sit apart, under
+  ``stage`` (a record with the one-shot keys of `bimatrix_structure`; ``stage_game`` names
+  it). The repeated game's own features: ``horizon`` (fixed number of rounds, null with a
+  random stop), ``continue_probability``, ``max_rounds`` (the last possible round),
+  ``cooperative_cell``, ``trigger_threshold``, ``trigger_sustainable`` and ``unravels``
+  (`stratlens.games._repeated_features`). The sum and symmetry keys hold for the repeated
+  game (a random stop keeps a constant sum only when it is zero). Every other game has these
+  keys null.
 - Sequential games (kind ``tree``) are solved on their game tree (`stratlens.games.tree_of`):
-  ``equilibrium_concept`` is ``"subgame_perfect"``, ``subgame_perfect`` holds the
-  backward-induction play, security values come from a maximin search, and the normal-form
-  keys that do not apply (equilibrium lists, dominance, selection) are empty or null.
+  ``equilibrium_concept`` is ``"subgame_perfect"``, ``subgame_perfect`` lists every
+  subgame-perfect path (`subgame_perfect_outcomes`: ties can give several), security values
+  come from a maximin search, and the normal-form keys that do not apply (equilibrium lists,
+  dominance, selection) are empty or null.
 
 `describe(spec)` is the record ``stratlens games show ID --json`` prints: the game's
 identity, rules, actions, payoff tables and its structure.
@@ -34,8 +43,14 @@ from stratlens.games._extract import (
     shown_tables,
     tree_of,
 )
+from stratlens.games._repeated_features import REPEATED_KEYS, repeated_features
 from stratlens.games._spec import GameSpec
-from stratlens.games.views import CHANCE, TreeNode
+from stratlens.games._tree_features import (
+    subgame_perfect,
+    subgame_perfect_outcomes,
+    tree_security,
+    tree_structure,
+)
 
 DECIMALS = 6  # mixed-strategy probabilities
 VALUE_DECIMALS = 9  # payoffs and security values (drops float noise only)
@@ -68,7 +83,20 @@ STRUCTURE_KEYS = (
     "pure_security_values",
     "maximin_actions",
     "num_actions",
+    *REPEATED_KEYS,
 )
+
+__all__ = [
+    "REPEATED_KEYS",
+    "STRUCTURE_KEYS",
+    "bimatrix_structure",
+    "describe",
+    "structure",
+    "subgame_perfect",
+    "subgame_perfect_outcomes",
+    "tree_security",
+    "tree_structure",
+]
 
 _TABLE = {"matrix": "payoffs", "bayesian": "prior_expected", "signaling": "true"}
 _CACHE: dict[str, dict[str, Any]] = {}
@@ -115,113 +143,52 @@ def bimatrix_structure(a: eq.Array, b: eq.Array) -> dict[str, Any]:
     }
 
 
-# --- sequential games ----------------------------------------------------------------------
+# --- any catalog game ----------------------------------------------------------------------
 
 
-def _terminals(node: TreeNode) -> list[tuple[float, float]]:
-    if node.is_terminal:
-        assert node.payoffs is not None
-        return [node.payoffs]
-    return [p for _, _, _, child in node.children for p in _terminals(child)]
+#: Keys of a repeated game that belong to the stage game and not to the repeated game.
+_STAGE_ONLY = {
+    "pure_equilibria": [],
+    "mixed_equilibria": [],
+    "subgame_perfect": None,
+    "dominant_strategies": [None, None],
+    "undominated_actions": None,
+    "dominance_solvable": None,
+    "payoff_dominant": None,
+    "risk_dominant": None,
+    "social_dilemma": None,
+    "security_values": None,
+    "pure_security_values": None,
+    "maximin_actions": None,
+}
 
 
-def _walk(node: TreeNode) -> list[TreeNode]:
-    return [node, *(n for _, _, _, child in node.children for n in _walk(child))]
-
-
-def subgame_perfect(node: TreeNode) -> tuple[list[int], tuple[float, float]]:
-    """Backward induction: the equilibrium path from ``node`` and its (expected) payoffs.
-
-    At a decision node the mover takes the child with the highest payoff for itself; a tie goes
-    to the lowest action id. A chance node is worth the expectation of its children, and the
-    path stops there (what follows depends on the draw).
-    """
-    if node.is_terminal:
-        assert node.payoffs is not None
-        return [], (float(node.payoffs[0]), float(node.payoffs[1]))
-    solved = [(action, prob, subgame_perfect(child)) for action, _, prob, child in node.children]
-    if node.player == CHANCE:
-        u0 = sum((prob or 0.0) * sub[1][0] for _, prob, sub in solved)
-        u1 = sum((prob or 0.0) * sub[1][1] for _, prob, sub in solved)
-        return [], (u0, u1)
-    best = max(sub[1][node.player] for _, _, sub in solved)
-    tol = eq.TOL * max(1.0, abs(best))
-    action, _, (path, payoffs) = min(
-        (s for s in solved if s[2][1][node.player] >= best - tol), key=lambda s: s[0]
+def _repeated(spec: GameSpec, a: eq.Array, b: eq.Array) -> dict[str, Any]:
+    """The repeated game's keys: its own features, and its stage game's under ``stage``."""
+    stage = bimatrix_structure(a, b)
+    params = spec.game().get_parameters()
+    horizon = spec.params.get("horizon")
+    continuation = spec.params.get("continue_probability")
+    cap = params.get("max_rounds", params.get("num_repetitions"))
+    own = repeated_features(
+        a,
+        b,
+        horizon=None if horizon is None else int(horizon),
+        continue_probability=None if continuation is None else float(continuation),
+        max_rounds=None if cap is None else int(cap),
     )
-    return [action, *path], payoffs
-
-
-def tree_security(node: TreeNode, player: int) -> float:
-    """What ``player`` can guarantee from ``node`` when the other player minimises its payoff
-    (chance is an expectation). In a game of perfect information this is also the mixed
-    security level: the two-player zero-sum game it defines has a value in pure strategies."""
-    if node.is_terminal:
-        assert node.payoffs is not None
-        return float(node.payoffs[player])
-    values = [(prob, tree_security(child, player)) for _, _, prob, child in node.children]
-    if node.player == CHANCE:
-        return sum((p or 0.0) * v for p, v in values)
-    pick = max if node.player == player else min
-    return pick(v for _, v in values)
-
-
-def tree_structure(root: TreeNode) -> dict[str, Any]:
-    """The features of a sequential game of perfect information, from its tree.
-
-    ``maximin_actions[p]`` lists the root actions that secure player p's security value when p
-    moves at the root, and is null for the other player. ``num_actions[p]`` counts the distinct
-    action ids player p has anywhere in the tree; ``types`` and ``horizon`` are 1 (one play of
-    one game).
-    """
-    outcomes = _terminals(root)
-    sums = [u0 + u1 for u0, u1 in outcomes]
-    scale = max(1.0, *(abs(v) for o in outcomes for v in o))
-    constant = max(sums) - min(sums) <= eq.TOL * scale
-    path, payoffs = subgame_perfect(root)
-    security = [tree_security(root, p) for p in (0, 1)]
-    maximin: list[list[int] | None] = [None, None]
-    if root.player in (0, 1):
-        worst = {a: tree_security(child, root.player) for a, _, _, child in root.children}
-        floor = security[root.player] - eq.TOL * scale
-        maximin[root.player] = sorted(a for a, v in worst.items() if v >= floor)
-    nodes = _walk(root)
-    actions = [{a for n in nodes if n.player == p for a, _, _, _ in n.children} for p in (0, 1)]
-    dilemma = any(
-        o[0] > payoffs[0] + eq.TOL * scale and o[1] > payoffs[1] + eq.TOL * scale for o in outcomes
-    )
+    # A random number of rounds turns a constant per-round sum c into c times that number.
+    constant = stage["constant_sum"] and (continuation is None or stage["zero_sum"])
     return {
-        "players": 2,
-        "simultaneous": False,
-        "repeated": False,
-        "horizon": 1,
-        "continue_probability": None,
-        "perfect_information": True,
-        "chance": any(n.player == CHANCE for n in nodes),
-        "types": 1,
-        "table": None,
-        "zero_sum": constant and max(abs(s) for s in sums) <= eq.TOL * scale,
+        **stage,
+        **copy.deepcopy(_STAGE_ONLY),
+        "equilibrium_concept": "subgame_perfect",
         "constant_sum": constant,
         "general_sum": not constant,
-        "symmetric": False,
-        "equilibrium_concept": "subgame_perfect",
-        "pure_equilibria": [],
-        "mixed_equilibria": [],
-        "subgame_perfect": {"path": path, "payoffs": [_value(payoffs[0]), _value(payoffs[1])]},
-        "dominant_strategies": [None, None],
-        "undominated_actions": None,
-        "dominance_solvable": None,
-        "payoff_dominant": None,
-        "risk_dominant": None,
-        "social_dilemma": dilemma,
-        "security_values": [_value(v) for v in security],
-        "pure_security_values": [_value(v) for v in security],
-        "maximin_actions": maximin,
-        "num_actions": [len(actions[0]), len(actions[1])],
+        **own,
+        "stage_game": spec.params["stage"],
+        "stage": stage,
     }
-
-
-# --- any catalog game ----------------------------------------------------------------------
 
 
 def _compute(spec: GameSpec) -> dict[str, Any]:
@@ -242,7 +209,12 @@ def _compute(spec: GameSpec) -> dict[str, Any]:
         and game_type.information == pyspiel.GameType.Information.PERFECT_INFORMATION
     )
     repeated = spec.kind == "repeated"
-    return {
+    features = (
+        _repeated(spec, *pair)
+        if repeated
+        else {**bimatrix_structure(*pair), **dict.fromkeys(REPEATED_KEYS)}
+    )
+    head = {
         "players": int(game.num_players()),
         "simultaneous": simultaneous,
         "repeated": repeated,
@@ -252,8 +224,9 @@ def _compute(spec: GameSpec) -> dict[str, Any]:
         "chance": game_type.chance_mode != pyspiel.GameType.ChanceMode.DETERMINISTIC,
         "types": len(payoff_types(spec)),
         "table": "stage" if repeated else _TABLE[spec.kind],
-        **bimatrix_structure(*pair),
     }
+    merged = {**head, **features}
+    return {k: merged[k] for k in STRUCTURE_KEYS}
 
 
 def structure(spec: GameSpec) -> dict[str, Any]:

@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from stratlens._seeds import stable_seed
 from stratlens.games import bimatrix, get_game, payoff_types, structure, tree_of
-from stratlens.games.structure import subgame_perfect
+from stratlens.games.structure import subgame_perfect_outcomes
 from stratlens.games.views import TreeNode
 from stratlens.results.bootstrap import (
     LEVEL,
@@ -203,6 +203,9 @@ class GameFacts:
 def _equilibria(
     st: Mapping[str, Any], n: tuple[int, int]
 ) -> tuple[tuple[Array, ...], tuple[Array, ...]]:
+    """The equilibria a decision is measured against: a repeated game's are its stage game's."""
+    if st["repeated"]:
+        st = st["stage"]
     out: list[list[Array]] = [[], []]
     for cell in st["pure_equilibria"]:
         for role in (0, 1):
@@ -257,18 +260,14 @@ def game_facts(game_id: str) -> GameFacts:
 def spe_actions(game_id: str, history: tuple[int, ...]) -> frozenset[int]:
     """The mover's subgame-perfect actions after ``history`` in a sequential game.
 
-    Each child is valued by backward induction (`stratlens.games.structure.subgame_perfect`,
-    ties below broken to the lowest action id); every action within tolerance of the best
-    value counts as subgame-perfect.
+    An action is subgame-perfect when some subgame-perfect equilibrium of the subgame plays it
+    (`stratlens.games.structure.subgame_perfect_outcomes`: every tie-break further down
+    counts, so in the ultimatum game offers 0 and 1 both are).
     """
     state = get_game(game_id).game().new_initial_state()
     for action in history:
         state.apply_action(action)
-    node = tree_of(state)
-    values = {a: subgame_perfect(child)[1][node.player] for a, _, _, child in node.children}
-    best = max(values.values())
-    tol = _TOL * max(1.0, abs(best))
-    return frozenset(a for a, v in values.items() if v >= best - tol)
+    return frozenset(path[0] for path, _ in subgame_perfect_outcomes(tree_of(state)) if path)
 
 
 def tree_rates(

@@ -59,18 +59,21 @@ POOLED = "all models"
 def _features(game_id: str, role: int) -> tuple[tuple[str, float], ...]:
     spec = get_game(game_id)
     st = structure(spec)
-    equilibria = len(st["pure_equilibria"]) + len(st["mixed_equilibria"])
+    # A repeated game leaves its equilibrium features null (they are not the repeated game's);
+    # the analysis reads them from its stage game, on purpose, and `repeated` marks the rows.
+    eqs = st["stage"] if st["repeated"] else st
+    equilibria = len(eqs["pure_equilibria"]) + len(eqs["mixed_equilibria"])
     values = {
         "constant_sum": st["constant_sum"],
-        "social_dilemma": st["social_dilemma"],
+        "social_dilemma": eqs["social_dilemma"],
         "multiple_equilibria": equilibria > 1,
         "sequential": not st["simultaneous"],
         "incomplete_information": st["types"] > 1 or st["table"] == "true",
         "repeated": st["repeated"],
-        "dominant_strategy": st["dominant_strategies"][role] is not None,
+        "dominant_strategy": eqs["dominant_strategies"][role] is not None,
         "log_actions": math.log(st["num_actions"][role]),
         "symmetric": st["symmetric"],
-        "pure_equilibrium": bool(st["pure_equilibria"]) or st["subgame_perfect"] is not None,
+        "pure_equilibrium": bool(eqs["pure_equilibria"]) or bool(st["subgame_perfect"]),
     }
     return tuple((k, float(values[k])) for k in FEATURES)
 
