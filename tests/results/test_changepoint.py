@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from stratlens.results._changepoint_fits import wls
 from stratlens.results.changepoint import Curve, _estimates, locate_boundary
 
 STEPS = [0, 100, 200, 300, 400, 500, 600, 700, 800]
@@ -135,3 +136,14 @@ def test_variance_of_a_saturated_binomial_point_is_not_zero() -> None:
     assert means.tolist() == [1.0, 0.5]
     assert var[0] == pytest.approx(p_full * (1 - p_full) / 30)
     assert var[1] == pytest.approx(0.5 * 0.5 / 30)
+
+
+def test_wls_by_hand() -> None:
+    # A weighted mean: y = (1, 2, 4), w = (1, 1, 2). beta = (1 + 2 + 8) / 4 = 2.75;
+    # chi2 = 1·1.75² + 1·0.75² + 2·1.25² = 6.75; var(beta) = 1 / Σw = 0.25 (known variances).
+    beta, chi2, cov = wls(np.ones((3, 1)), np.array([1.0, 2.0, 4.0]), np.array([1.0, 1.0, 2.0]))
+    assert beta == pytest.approx([2.75]) and chi2 == pytest.approx(6.75)
+    assert cov.shape == (1, 1) and cov[0, 0] == pytest.approx(0.25)
+    # A line through (0, 0), (1, 1), (2, 2) fits exactly, whatever the weights.
+    beta, chi2, _ = wls(np.column_stack([np.ones(3), np.arange(3.0)]), np.arange(3.0), np.ones(3))
+    assert beta == pytest.approx([0.0, 1.0], abs=1e-12) and chi2 == pytest.approx(0.0, abs=1e-20)

@@ -79,6 +79,29 @@ def test_cluster_ols_matches_the_sandwich_computed_by_loops() -> None:
     assert single.se == pytest.approx(np.sqrt(np.diag(hc1)))
 
 
+def test_cluster_ols_fixed_effects_are_dummies_counted_in_the_correction() -> None:
+    # Within estimator by hand: demean y and x inside each fixed-effect group, the CR1
+    # sandwich on the demeaned data with K = slopes + groups in (N - 1)/(N - K).
+    rng = np.random.default_rng(4)
+    n = 36
+    fe = [i % 3 for i in range(n)]
+    groups = [i % 6 for i in range(n)]
+    x = rng.normal(size=(n, 2))
+    y = x @ [0.7, -0.2] + np.array(fe) * 2.0 + rng.normal(size=n)
+    fit = cluster_ols(y, x, groups, ["x1", "x2"], fixed_effects=fe)
+    frame = pd.DataFrame({"y": y, "a": x[:, 0], "b": x[:, 1], "fe": fe})
+    within = frame[["y", "a", "b"]] - frame.groupby("fe")[["y", "a", "b"]].transform("mean")
+    xd, yd = within[["a", "b"]].to_numpy(), within.y.to_numpy()
+    beta = np.linalg.lstsq(xd, yd, rcond=None)[0]
+    assert fit.coef == pytest.approx(beta)
+    se_k2 = _sandwich_by_loops(yd, xd, groups)  # its factor counts K = 2
+    g = 6
+    rescale = np.sqrt(((n - 1) / (n - 5)) / ((n - 1) / (n - 2)))  # K = 2 slopes + 3 groups
+    assert fit.se == pytest.approx(se_k2 * rescale)
+    assert fit.k == 5 and fit.df == g - 1 and fit.names == ("x1", "x2")
+    assert fit.p == pytest.approx(2 * stats.t.sf(np.abs(beta / fit.se), g - 1))
+
+
 def test_spearman_permutation_and_bh_by_hand() -> None:
     # d = (-1, 1, -1, 1, 0): rho = 1 - 6·4 / (5·24) = 0.8.
     assert spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]) == pytest.approx(0.8)

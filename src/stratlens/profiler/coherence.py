@@ -20,20 +20,17 @@ from functools import cache
 from typing import Any
 
 STYLES = ("minimax", "trust_based", "belief_anticipation")
-Z95 = 1.959963984540054
 
 
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval of a proportion ``k / n`` (NaNs when ``n`` is 0)."""
+def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion ``k / n`` (NaNs when ``n`` is 0), from
+    statsmodels' ``proportion_confint(method="wilson")``; exactly 0 (1) at k = 0 (k = n)."""
     if n <= 0:
         return (float("nan"), float("nan"))
-    p = k / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return (low, high)
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(k, n, alpha=1 - level, method="wilson")
+    return (0.0 if k == 0 else float(low), 1.0 if k == n else float(high))
 
 
 @dataclass(frozen=True)

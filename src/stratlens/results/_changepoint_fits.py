@@ -20,15 +20,18 @@ MIN_AFTER = 3
 
 
 def wls(x_cols: FloatArray, y: FloatArray, w: FloatArray) -> tuple[FloatArray, float, FloatArray]:
-    """Coefficients, χ² and coefficient covariance of a weighted least-squares fit."""
-    sw = np.sqrt(w)
-    a = x_cols * sw[:, None]
-    b = y * sw
-    xtx = a.T @ a
-    cov: FloatArray = np.linalg.pinv(xtx).astype(np.float64)
-    beta = cov @ (a.T @ b)
-    resid = b - a @ beta
-    return beta, float(resid @ resid), cov
+    """Coefficients, χ² and coefficient covariance of a weighted least-squares fit.
+
+    statsmodels' ``WLS``: χ² is its ``ssr`` (Σ wᵢ eᵢ²) and the covariance its
+    ``normalized_cov_params``, (X'WX)⁺, unscaled because the weights are known inverse
+    variances.
+    """
+    import statsmodels.api as sm
+
+    fit = sm.WLS(y, x_cols, weights=w).fit()
+    beta = np.asarray(fit.params, dtype=np.float64)
+    cov = np.asarray(fit.normalized_cov_params, dtype=np.float64)
+    return beta, float(fit.ssr), cov
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Statistics the structure analysis uses: Spearman correlations with bootstrap intervals and
-permutation p-values, Benjamini-Hochberg q-values, and OLS with cluster-robust errors."""
+permutation p-values, Benjamini-Hochberg q-values (scipy's ``false_discovery_control``), and
+OLS with cluster-robust errors (statsmodels, ``cov_type="cluster"``)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -152,19 +153,23 @@ def spearman_tests(
 
 @dataclass(frozen=True)
 class ClusterOLS:
-    """OLS coefficients with cluster-robust (CR1) standard errors."""
+    """OLS coefficients with cluster-robust (CR1) standard errors, from statsmodels.
+
+    ``k`` counts the parameters, fixed effects included; ``df`` is G − 1, the degrees of
+    freedom of the t tests (statsmodels' ``df_correction``).
+    """
 
     names: tuple[str, ...]
     coef: Array
     se: Array
+    p: Array
+    low: Array
+    high: Array
     n: int
     clusters: int
-    k: int  # parameters, absorbed fixed effects included
+    k: int
+    df: int
     level: float = 0.95
-    df: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "df", max(self.clusters - 1, 1))
 
     @property
     def t(self) -> Array:
@@ -172,13 +177,8 @@ class ClusterOLS:
         np.divide(self.coef, self.se, out=out, where=self.se > 0)
         return out
 
-    @property
-    def p(self) -> Array:
-        return np.asarray(2 * stats.t.sf(np.abs(self.t), self.df))
-
     def interval(self) -> tuple[Array, Array]:
-        half = stats.t.ppf(0.5 + self.level / 2, self.df) * self.se
-        return self.coef - half, self.coef + half
+        return self.low, self.high
 
 
 def cluster_ols(
@@ -187,27 +187,45 @@ def cluster_ols(
     clusters: Sequence[object],
     names: Sequence[str],
     *,
-    absorbed: int = 0,
+    fixed_effects: Sequence[object] | None = None,
     level: float = 0.95,
 ) -> ClusterOLS:
-    """OLS of y on the columns of x, with the CR1 cluster-robust sandwich.
+    """OLS of y on the columns of x (plus one dummy per level of ``fixed_effects``, which
+    are estimated and not reported), with the CR1 cluster-robust sandwich.
 
-    V = c·(X'X)⁻¹·(Σ_g X_g'e_g e_g'X_g)·(X'X)⁻¹ with c = G/(G−1)·(N−1)/(N−K), where K counts
-    the columns of x plus ``absorbed`` parameters removed beforehand (fixed effects).
+    statsmodels' ``OLS(...).fit(cov_type="cluster")``: V = c·(X'X)⁻¹·(Σ_g X_g'e_g e_g'X_g)·
+    (X'X)⁻¹ with c = G/(G−1)·(N−1)/(N−K), K counting every column, dummies included; t tests
+    and intervals on G − 1 degrees of freedom.
     """
+    import statsmodels.api as sm
+
     yv = np.asarray(y, dtype=float)
     xm = np.asarray(x, dtype=float).reshape(len(yv), -1)
+    k = xm.shape[1]
+    design = xm
+    if fixed_effects is not None:
+        codes = pd.factorize(pd.Series(list(fixed_effects), dtype=object), sort=True)[0]
+        design = np.column_stack([xm, np.eye(int(codes.max()) + 1)[codes]])
     groups = pd.factorize(pd.Series(list(clusters), dtype=object), sort=True)[0]
-    n, k = xm.shape
-    g = int(groups.max()) + 1
-    bread = np.linalg.inv(xm.T @ xm)
-    coef = bread @ xm.T @ yv
-    resid = yv - xm @ coef
-    scores = np.zeros((g, k))
-    np.add.at(scores, groups, xm * resid[:, None])
-    meat = scores.T @ scores
-    k_all = k + absorbed
-    factor = g / (g - 1) * (n - 1) / (n - k_all) if g > 1 and n > k_all else math.nan
-    cov = factor * bread @ meat @ bread
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    return ClusterOLS(tuple(names), coef, se, n, g, k_all, level)
+    # A variance that rounds below zero (a perfect fit) comes back as a NaN standard error:
+    # that coefficient has no test.
+    with np.errstate(invalid="ignore"):
+        fit = sm.OLS(yv, design).fit(
+            cov_type="cluster",
+            cov_kwds={"groups": groups, "use_correction": True, "df_correction": True},
+            use_t=True,
+        )
+        bounds = np.asarray(fit.conf_int(alpha=1 - level), dtype=float)
+    return ClusterOLS(
+        names=tuple(names),
+        coef=np.asarray(fit.params[:k], dtype=float),
+        se=np.asarray(fit.bse[:k], dtype=float),
+        p=np.asarray(fit.pvalues[:k], dtype=float),
+        low=bounds[:k, 0],
+        high=bounds[:k, 1],
+        n=len(yv),
+        clusters=int(groups.max()) + 1,
+        k=int(design.shape[1]),
+        df=int(fit.df_resid_inference),
+        level=level,
+    )

@@ -9,11 +9,12 @@ features (`structure_features`, computed from the games package). Then, per mode
   each with a percentile bootstrap interval (rows resampled), a two-sided permutation p-value,
   and Benjamini-Hochberg q-values over all the tests of the analysis;
 - per outcome, an OLS regression on reasoning length and the structure features (all
-  standardised), with cluster-robust standard errors clustered by game family (CR1: the
-  sandwich with the factor G/(G−1)·(N−1)/(N−K)) and t tests on G − 1 degrees of freedom.
+  standardised), with cluster-robust standard errors clustered by game family (statsmodels'
+  CR1: the sandwich with the factor G/(G−1)·(N−1)/(N−K)) and t tests on G − 1 degrees of
+  freedom.
   Constant and collinear predictors are dropped; with G families at most G − 2 predictors are
   kept (reasoning length first, then the features in `FEATURES` order). The pooled regression
-  removes each model's mean (model fixed effects) and standardises reasoning length within
+  has one dummy per model (model fixed effects) and standardises reasoning length within
   each model, so it asks whether length matters *within* a model.
 """
 
@@ -126,15 +127,15 @@ def regress(
     g = data[cluster].nunique()
     if g < 3 or len(data) < 5:
         return _regression_frame([])
-    design = data[list(predictors)].astype(float).apply(_standardise)
+    raw = data[list(predictors)].astype(float).apply(_standardise)
+    design = raw
     y = data.y.astype(float)
     absorbed = 0
     base: list[Array] = []
     names: list[str] = []
     if fixed_effects:
         by = data[fixed_effects]
-        y = y - y.groupby(by).transform("mean")
-        design = design - design.groupby(by).transform("mean")
+        design = raw - raw.groupby(by).transform("mean")  # for the rank checks only
         absorbed = int(by.nunique())
     else:
         base, names = [np.ones(len(data))], ["intercept"]
@@ -148,8 +149,15 @@ def regress(
             kept.append(c)
     if not kept or len(data) <= len(base) + len(kept) + absorbed:
         return _regression_frame([])
-    x = np.column_stack([*base, *(design[c].to_numpy() for c in kept)])
-    fit = cluster_ols(y, x, data[cluster].tolist(), [*names, *kept], absorbed=absorbed, level=level)
+    x = np.column_stack([*base, *(raw[c].to_numpy() for c in kept)])
+    fit = cluster_ols(
+        y,
+        x,
+        data[cluster].tolist(),
+        [*names, *kept],
+        fixed_effects=data[fixed_effects].tolist() if fixed_effects else None,
+        level=level,
+    )
     low, high = fit.interval()
     rows = [
         (outcome, name, fit.coef[i], fit.se[i], fit.t[i], fit.p[i], low[i], high[i],
