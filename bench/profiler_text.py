@@ -6,7 +6,8 @@ On the same traces (the corpus's, repeated to ``--traces``), measured in this on
 ``--repeats``:
 
 - ``features``: the fitted feature extractor alone (TF-IDF word and character n-grams of the
-  whole trace and of its decisive part, cue phrases): the floor of the classifier's cost;
+  whole trace and of its decisive part, cue phrases, keyword counts): the floor of the
+  classifier's cost;
 - ``offline, no evidence``: features and the logistic regression (what cross-validation runs);
 - ``offline``: the classifier as `stratlens profile` runs it, with the evidence sentence;
 - ``keywords``: the keyword-counting baseline;
@@ -56,9 +57,11 @@ def main() -> None:
     corpus = load_corpus()
     texts = [corpus[i % len(corpus)].text for i in range(args.traces)]
     start = time.perf_counter()
-    model = fit_model([e.text for e in corpus], [e.label for e in corpus])
+    model = fit_model(
+        [e.text for e in corpus], [e.label for e in corpus], groups=[e.group for e in corpus]
+    )
     train_s = time.perf_counter() - start
-    features = model.named_steps["features"]
+    features = model.pipeline.named_steps["features"]
     full = OfflineClassifier(model)
     bare = OfflineClassifier(model, evidence=False)
 
@@ -88,11 +91,14 @@ def main() -> None:
             )
 
     print(f"traces: {len(texts)} (corpus of {len(corpus)}, repeated); best of {args.repeats}")
-    print(f"training on the corpus: {train_s:.2f} s")
+    print(f"training on the corpus (with the calibration folds): {train_s:.2f} s")
     base = rates["features"]
     print(f"{'':26s} {'traces/s':>10s} {'vs features':>12s}")
     for name, rate in rates.items():
         print(f"{name:26s} {rate:10.0f} {rate / base:12.2f}")
+    embed = rates.get("embedding (MiniLM, CPU)")
+    if embed:
+        print(f"offline / bare embedding model: {rates['offline'] / embed:.1f}")
 
 
 if __name__ == "__main__":

@@ -125,16 +125,41 @@ def test_cross_validation_never_trains_on_the_traces_it_scores() -> None:
         assert len(train) == len(corpus) - len(test)
 
 
-def test_offline_reaches_085_macro_f1_and_beats_the_baseline(offline: OfflineClassifier) -> None:
+def test_offline_on_writer_families_it_never_saw(offline: OfflineClassifier) -> None:
+    # Folds grouped by writer family: every trace is labelled by a model that saw nothing of
+    # its writer's register. Floors a little under the figures in the README.
     ev = cross_validate("offline", folds=5, seed=0)
     kw = cross_validate("keywords", folds=5, seed=0)
-    assert ev.n == len(load_corpus()) and sum(map(sum, ev.confusion)) == ev.n
-    assert ev.macro_f1 >= 0.85
-    assert ev.kappa >= 0.8
-    assert ev.macro_f1 - kw.macro_f1 >= 0.3  # the keyword baseline is far behind
-    assert ev.by_tag["no_keywords"]["accuracy"] >= 0.75
+    assert ev.grouped and ev.n == len(load_corpus()) and sum(map(sum, ev.confusion)) == ev.n
+    assert ev.macro_f1 >= 0.65
+    assert ev.labelled_macro_f1 >= 0.72
+    assert ev.macro_f1 - kw.macro_f1 >= 0.25  # the keyword baseline is far behind
+    assert ev.by_tag["no_keywords"]["accuracy"] >= 0.6
     assert kw.by_tag["no_keywords"]["accuracy"] == 0.0  # it cannot see a style without words
-    assert ev.ece < 0.1  # the probabilities are close to calibrated
+    assert ev.ece < 0.12  # calibrated on other writers' traces
+    assert ev.abstained.get("unsupported_language", 0) == 0  # all five languages in each fold
+
+
+def test_cross_validation_folds_keep_writer_families_apart() -> None:
+    seen: list[set[str]] = []
+
+    class Spy:
+        name = "spy"
+        key = "spy"
+
+        def fitted(
+            self, texts: Sequence[str], labels: Sequence[str], seed: int, groups: Sequence[str]
+        ) -> Spy:
+            seen.append(set(groups))
+            return self
+
+        def classify(self, texts: Sequence[str]) -> list[TextLabel]:
+            return [TextLabel("other", {"other": 1.0}, "") for _ in texts]
+
+    corpus = load_corpus()
+    _, parts = out_of_fold(Spy(), corpus, folds=5, seed=0, grouped=True)
+    for train_groups, test in zip(seen, parts, strict=True):
+        assert not train_groups & {corpus[int(i)].group for i in test}
 
 
 def test_offline_labels_unseen_traces(offline: OfflineClassifier) -> None:

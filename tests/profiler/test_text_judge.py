@@ -14,7 +14,7 @@ import pytest
 
 from stratlens.errors import UsageError
 from stratlens.profiler.text import make_classifier
-from stratlens.profiler.text.judge import RUBRIC, parse_reply
+from stratlens.profiler.text.judge import parse_reply, rubric
 from tests.agents.llm_server import FakeLLMServer, Reply, Request
 
 pytest.importorskip("litellm")
@@ -85,7 +85,7 @@ def test_judge_sends_the_rubric_at_temperature_zero_and_caches(server: _Server) 
     assert len(server.bodies) == 2
     for body in server.bodies:
         assert body["temperature"] == 0
-        assert body["messages"][0] == {"role": "system", "content": RUBRIC}
+        assert body["messages"][0] == {"role": "system", "content": rubric()}
     # the same traces again: answered from the cache, nothing sent
     again = _judge(server).classify(["GOOD: they will play column 2."])
     assert again[0].label == "belief_anticipation"

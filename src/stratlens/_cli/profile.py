@@ -2,7 +2,8 @@
 
     stratlens profile [--store S] [--run R] [--classifier C] [--json]
     stratlens profile classify FILE.jsonl [--classifier C] [--out FILE]
-    stratlens profile evaluate [--classifier C ...] [--folds 5] [--agents] [--json]
+    stratlens profile evaluate [--classifier C ...] [--data FILE.jsonl [--group-by FIELD]]
+                               [--folds 5] [--stratified] [--agents] [--json]
 
 The first form labels the stored traces (kept in the store, so each is labelled once per
 classifier) and prints per model the text style shares, the behavioural style weights and the
@@ -17,18 +18,19 @@ import sys
 from typing import Any
 
 ACTIONS = ("classify", "evaluate")
-DEFAULT_EVALUATED = ("offline", "keywords")
 
 
 def add_parser(sub: Any) -> None:
+    from stratlens._cli._profile_eval import add_arguments
+
     p = sub.add_parser(
         "profile",
         help="reasoning styles of stored traces; classify or evaluate text classifiers",
         usage=(
             "stratlens profile [--store S] [--run R] [--classifier C] [--json]\n"
             "       stratlens profile classify FILE.jsonl [--classifier C] [--out FILE]\n"
-            "       stratlens profile evaluate [--classifier C ...] [--folds N] [--agents] "
-            "[--json]"
+            "       stratlens profile evaluate [--classifier C ...] [--data FILE.jsonl "
+            "[--group-by FIELD]] [--folds N] [--stratified] [--agents] [--json]"
         ),
     )
     p.add_argument("action", nargs="?", choices=ACTIONS, help="classify or evaluate")
@@ -61,6 +63,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--run", action="append", default=None, help="run id (repeatable; default all)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -75,6 +78,9 @@ def _refuse(args: argparse.Namespace, names: tuple[str, ...], action: str) -> No
         "agents": "--agents",
         "store": "--store",
         "run": "--run",
+        "data": "--data",
+        "group_by": "--group-by",
+        "stratified": "--stratified",
     }
     for name in names:
         value = getattr(args, name)
@@ -110,7 +116,11 @@ def _classify(args: argparse.Namespace) -> int:
     from stratlens.profiler.text import make_classifier
     from stratlens.profiler.text.files import check_output, label_records, read_traces, write_jsonl
 
-    _refuse(args, ("folds", "seed", "agents", "store", "run"), "profile classify")
+    _refuse(
+        args,
+        ("folds", "seed", "agents", "store", "run", "data", "group_by", "stratified"),
+        "profile classify",
+    )
     if args.file is None:
         raise UsageError("profile classify needs a FILE.jsonl")
     if args.json:
@@ -128,48 +138,21 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from stratlens._cli._common import dump_json
-    from stratlens.profiler.text import corpus_hash, cross_validate, load_corpus, reference_check
-    from stratlens.profiler.text.reference import REFERENCE_SUITES
+    from stratlens._cli._profile_eval import evaluate
 
     _refuse(args, ("file", "out", "store", "run"), "profile evaluate")
-    names = args.classifier or list(DEFAULT_EVALUATED)
-    options = _options(args)
-    folds = 5 if args.folds is None else args.folds
-    seed = 0 if args.seed is None else args.seed
-    evaluations = [
-        cross_validate(n, folds=folds, seed=seed, options=options if ":" in n else None)
-        for n in names
-    ]
-    checks = (
-        {
-            n: [
-                c.to_json()
-                for suite in REFERENCE_SUITES
-                for c in reference_check(n, suite=suite, options=options if ":" in n else None)
-            ]
-            for n in names
-        }
-        if args.agents
-        else None
-    )
-    if args.json:
-        out = {
-            "corpus": {"n": len(load_corpus()), "sha256": corpus_hash()},
-            "evaluations": [e.to_json() for e in evaluations],
-            "reference_agents": checks,
-        }
-        print(dump_json(out))
-        return 0
-    _print_evaluations(evaluations, checks)
-    return 0
+    return evaluate(args, _options(args))
 
 
 def _profile(args: argparse.Namespace) -> int:
     from stratlens._cli._common import dump_json
     from stratlens.profiler.stored import profile_store
 
-    _refuse(args, ("file", "out", "folds", "seed", "agents"), "profile")
+    _refuse(
+        args,
+        ("file", "out", "folds", "seed", "agents", "data", "group_by", "stratified"),
+        "profile",
+    )
     show = not args.json and sys.stderr.isatty()
     rows = profile_store(
         args.store,
@@ -203,78 +186,6 @@ def _console() -> Any:
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else 140)
-
-
-def _print_evaluations(
-    evaluations: list[Any], checks: dict[str, list[dict[str, Any]]] | None
-) -> None:
-    from rich.table import Table
-
-    from stratlens.profiler.text import LABELS
-
-    console = _console()
-    head = Table(
-        title=f"Cross-validated agreement with the corpus labels ({evaluations[0].n} traces)"
-    )
-    for col in (
-        "classifier",
-        "folds",
-        "macro-F1",
-        "fold range",
-        "accuracy",
-        "kappa",
-        "log loss",
-        "Brier",
-        "ECE",
-    ):
-        head.add_column(col, justify="left" if col == "classifier" else "right")
-    for e in evaluations:
-        head.add_row(
-            e.classifier,
-            str(e.folds),
-            f"{e.macro_f1:.3f}",
-            f"{min(e.fold_macro_f1):.2f}-{max(e.fold_macro_f1):.2f}",
-            f"{e.accuracy:.3f}",
-            f"{e.kappa:.3f}",
-            f"{e.log_loss:.3f}",
-            f"{e.brier:.3f}",
-            f"{e.ece:.3f}",
-        )
-    console.print(head)
-    for e in evaluations:
-        t = Table(title=f"{e.classifier}: per class, and confusion (rows: corpus label)")
-        t.add_column("label")
-        for col in ("precision", "recall", "F1", "n", *LABELS, "none"):
-            t.add_column(col, justify="right")
-        for i, k in enumerate(LABELS):
-            pc = e.per_class[k]
-            t.add_row(
-                k,
-                f"{pc['precision']:.3f}",
-                f"{pc['recall']:.3f}",
-                f"{pc['f1']:.3f}",
-                str(pc["n"]),
-                *(str(v) for v in e.confusion[i]),
-            )
-        console.print(t)
-        tags = ", ".join(f"{tag} {v['accuracy']:.2f} (n={v['n']})" for tag, v in e.by_tag.items())
-        console.print(f"accuracy by tag: {tags}")
-    if checks:
-        t = Table(title="Reference agents' traces (cot, 5 episodes per game and role)")
-        for col in ("classifier", "suite", "agent", "style", "traces", "majority", "own style"):
-            t.add_column(col)
-        for name, rows in checks.items():
-            for r in rows:
-                t.add_row(
-                    name,
-                    r["suite"],
-                    r["agent"],
-                    r["style"],
-                    str(r["n"]),
-                    r["majority"],
-                    _pct(r["share"]),
-                )
-        console.print(t)
 
 
 def _print_profiles(rows: list[dict[str, Any]]) -> None:
@@ -317,6 +228,11 @@ def _print_profiles(rows: list[dict[str, Any]]) -> None:
             "", "says = does", _interval(c["rate"], c["low"], c["high"]), "", "", "", str(c["n"])
         )
     console.print(t)
+    for r in rows:
+        unlabelled = r["text"].get("unlabelled") or {}
+        if unlabelled:
+            why = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in unlabelled.items())
+            console.print(f"{r['model']}: {sum(unlabelled.values())} traces not labelled ({why})")
     missing = [r for r in rows if r["behavior"] is None]
     if missing:
         console.print(f"behaviour: {missing[0].get('behavior_error', 'not available')}")

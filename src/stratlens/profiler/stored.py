@@ -6,7 +6,8 @@ trace is labelled once per classifier; labels are written in chunks, so an inter
 resumes where it stopped. `profile_store` then gives, per model:
 
 - ``text``: the share of each label among its labelled traces, with Wilson intervals (traces
-  counted as independent);
+  counted as independent), and ``unlabelled``: how many traces got no label, by reason
+  (``uncertain``, ``unsupported_language``, ``error``);
 - ``behavior``: the behavioural style weights of `stratlens.profiler.behavior.behavior_profile`
   (None when that fit is not available or fails, with the reason in ``behavior_error``);
 - ``coherence``: the says-vs-does rate of `stratlens.profiler.coherence` with its interval.
@@ -29,7 +30,7 @@ from stratlens.profiler.coherence import (
     predictions,
     wilson,
 )
-from stratlens.profiler.text._base import LABELS, TextClassifier, make_classifier
+from stratlens.profiler.text._base import ABSTENTIONS, LABELS, TextClassifier, make_classifier
 
 CHUNK = 64
 
@@ -92,8 +93,11 @@ def label_stored(
     """Every subject decision with a trace, labelled (see the module docstring).
 
     Returns one dict per decision: ``decision_id``, ``run_id``, ``model``, ``game_id``,
-    ``action``, ``label``, ``scores``, ``evidence``; decisions the classifier gave no label
-    have ``label`` None and are not stored. ``progress(done, total)`` is called per chunk.
+    ``action``, ``label``, ``abstain``, ``scores``, ``evidence``. A trace the classifier
+    declined to label (``uncertain``, ``unsupported_language``) is stored with the reason in
+    the ``label`` column and returned with ``label`` None and ``abstain`` set; a trace the
+    classifier failed on has both None and is not stored. ``progress(done, total)`` is called
+    per chunk.
     """
     rows = [r for r in _rows(store.conn, run) if r["agent"] == "subject" and r["reasoning"].strip()]
     known: dict[int, tuple[str, dict[str, float], str]] = {}
@@ -112,25 +116,27 @@ def label_stored(
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with store.transaction() as conn:
             for r, a in zip(chunk, answers, strict=True):
-                if a.label is None:
+                outcome = a.label or a.abstain
+                if outcome is None:
                     continue
                 scores = {k: float(a.scores.get(k, 0.0)) for k in LABELS}
                 conn.execute(
                     "INSERT OR REPLACE INTO trace_labels (decision_id, classifier, label, scores,"
                     " evidence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (r["decision_id"], clf.key, a.label, json.dumps(scores), a.evidence, now),
+                    (r["decision_id"], clf.key, outcome, json.dumps(scores), a.evidence, now),
                 )
-                known[r["decision_id"]] = (a.label, scores, a.evidence)
+                known[r["decision_id"]] = (outcome, scores, a.evidence)
         done += len(chunk)
         if progress:
             progress(done, len(rows))
     out = []
     for r in rows:
-        label, scores, evidence = known.get(r["decision_id"], (None, {}, ""))
+        outcome, scores, evidence = known.get(r["decision_id"], (None, {}, ""))
         out.append(
             {
                 **{k: r[k] for k in ("decision_id", "run_id", "model", "game_id", "action")},
-                "label": label,
+                "label": outcome if outcome in LABELS else None,
+                "abstain": outcome if outcome in ABSTENTIONS else None,
                 "scores": scores,
                 "evidence": evidence,
             }
@@ -206,13 +212,17 @@ def profile_store(
     models = sorted({r["model"] for r in labelled} | set(behaviour))
     out = []
     for model in models:
-        mine = [r for r in labelled if r["model"] == model and r["label"] is not None]
+        ours = [r for r in labelled if r["model"] == model]
+        mine = [r for r in ours if r["label"] is not None]
         entry: dict[str, Any] = {
             "model": model,
             "text": {
                 "classifier": clf.key,
                 "n": len(mine),
                 "shares": text_shares([r["label"] for r in mine]),
+                "unlabelled": dict(
+                    sorted(Counter(r["abstain"] or "error" for r in ours if not r["label"]).items())
+                ),
             },
             "behavior": behaviour.get(model),
             "coherence": model_coherence(mine, predicted).to_json(),

@@ -21,6 +21,11 @@ from stratlens.errors import UsageError
 
 #: The four labels, in the order every score table and confusion matrix uses.
 LABELS: tuple[str, ...] = ("minimax", "trust_based", "belief_anticipation", "other")
+#: Why a classifier may decline to label a trace: its confidence is below its calibrated
+#: threshold, or the trace is in a language it was not trained on.
+UNCERTAIN = "uncertain"
+UNSUPPORTED_LANGUAGE = "unsupported_language"
+ABSTENTIONS: tuple[str, ...] = (UNCERTAIN, UNSUPPORTED_LANGUAGE)
 
 
 @dataclass(frozen=True)
@@ -28,14 +33,19 @@ class TextLabel:
     """One trace's label: ``scores`` maps each of `LABELS` to a probability (they sum to 1).
 
     ``evidence`` is the sentence or span that decided (empty when the text is empty).
-    ``error`` is set, and ``label`` is None, when the classifier gave no answer for the trace
-    (e.g. a judge model whose reply could not be read): such answers are never stored.
+    ``abstain`` is set, and ``label`` is None, when the classifier read the trace and declines
+    to label it (one of `ABSTENTIONS`; ``language`` then says which language it saw): that is
+    an answer, stored and counted apart from the labels. ``error`` is set, and ``label`` is
+    None, when the classifier gave no answer for the trace (e.g. a judge model whose reply
+    could not be read): such answers are never stored.
     """
 
     label: str | None
     scores: Mapping[str, float]
     evidence: str
     error: str | None = None
+    abstain: str | None = None
+    language: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -43,9 +53,18 @@ class TextLabel:
             "scores": {k: round(float(self.scores.get(k, 0.0)), 6) for k in LABELS},
             "evidence": self.evidence,
         }
+        if self.abstain is not None:
+            out["abstain"] = self.abstain
+        if self.language is not None:
+            out["language"] = self.language
         if self.error is not None:
             out["error"] = self.error
         return out
+
+    @property
+    def outcome(self) -> str:
+        """The label, else the abstention reason, else ``error``."""
+        return self.label or self.abstain or "error"
 
 
 @runtime_checkable

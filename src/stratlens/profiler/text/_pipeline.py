@@ -1,22 +1,33 @@
-"""The offline classifier's model: text features and a calibrated linear classifier.
+"""The offline classifier's model: text features, a linear classifier, and its training weights.
 
 Features, all fitted on the training texts only (so cross-validation refits them per fold):
 
-- word uni- and bigrams (TF-IDF) of the whole trace;
+- word uni- and bigrams (TF-IDF) of the whole trace, numbers and one-letter action names folded
+  (`delexicalised`);
 - word uni- to trigrams (TF-IDF) of the decisive part: the last sentences and what follows the
   last turn of the argument, weighted more than the whole;
-- character 3–5-grams (TF-IDF) of the decisive part, for spelling and morphology;
-- the cue-phrase counts of `_cues` (with negation and position).
+- character 3–5-grams (TF-IDF) of the decisive part, for spelling, morphology and languages
+  written without spaces;
+- the cue-phrase counts of `_cues` (with negation and position);
+- the keyword baseline's counts (`keywords.LEXICON`) in the whole trace and in its decisive
+  part.
 
-The classifier is a multinomial logistic regression fitted by log loss, a proper scoring rule,
-so its scores are probabilities; their calibration is measured, not assumed (`evaluate`: log
-loss, Brier score, expected calibration error). On the corpus's development split, Platt scaling
-over inner folds (`CalibratedClassifierCV(method="sigmoid")`) made them worse (expected
-calibration error 0.12 against 0.03) and is not used.
+The classifier is a multinomial logistic regression fitted by log loss; its probabilities are
+then calibrated by one temperature (`_calibration`).
+
+**Training weights.** The corpus oversamples the hard cases on purpose (about 45% of its
+English traces either lack their style's usual words or are written in another style's), so
+that the classifier learns that vocabulary is not the label. Trained on them at full weight,
+the model learns the opposite lesson as well: that a style's own words are weak evidence of
+it, which is wrong for most real traces, whose authors say what they do. English traces
+without their style's words or in another style's words therefore count `HARD_WEIGHT` of an
+ordinary trace; the comparison of weights is in `bench/profiler_text_variants.py`.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,18 +35,33 @@ import numpy as np
 import numpy.typing as npt
 
 from stratlens.profiler.text._cues import cue_matrix
+from stratlens.profiler.text._language import detect
 from stratlens.profiler.text._sentences import views
+from stratlens.profiler.text.keywords import keyword_counts
 
-PIPELINE_VERSION = "2"
-WEIGHTS = {"whole": 1.0, "decisive": 2.0, "chars": 0.7, "cues": 0.6}
-C = 8.0
+PIPELINE_VERSION = "3"  # 3: keyword counts, delexicalised n-grams, training weights
+WEIGHTS = {"whole": 1.0, "decisive": 2.0, "chars": 0.7, "cues": 0.6, "keywords": 1.0}
+C = 1.0
+#: The training weight of a hard English trace (see the module docstring).
+HARD_WEIGHT = 0.3
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_LETTER = re.compile(r"\b[A-Z]\b")
+
+
+def delexicalised(text: str) -> str:
+    """``text`` with numbers and one-letter action names folded (``0``, ``X``): the n-grams
+    then read how a trace argues, not which payoffs or action letters its game has."""
+    return _LETTER.sub(" X ", _NUMBER.sub(" 0 ", text))
 
 
 def whole_view(texts: Sequence[str]) -> list[str]:
-    return [views(t)[0] for t in texts]
+    return [delexicalised(views(t)[0]) for t in texts]
 
 
-def decisive_view(texts: Sequence[str]) -> list[str]:
+def decisive_text(texts: Sequence[str]) -> list[str]:
+    """The decisive part of each trace (its last sentences and what follows its last turn)."""
     out = []
     for t in texts:
         _, last, turn = views(t)
@@ -43,12 +69,41 @@ def decisive_view(texts: Sequence[str]) -> list[str]:
     return out
 
 
+def decisive_view(texts: Sequence[str]) -> list[str]:
+    return [delexicalised(t) for t in decisive_text(texts)]
+
+
 def cue_view(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     return cue_matrix(list(texts))
 
 
+def keyword_view(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    rows = []
+    whole = [views(t)[0] for t in texts]
+    for t, d in zip(whole, decisive_text(texts), strict=True):
+        rows.append([math.log1p(v) for part in (t, d) for v in keyword_counts(part).values()])
+    return np.asarray(rows, dtype=float).reshape(len(texts), -1)
+
+
+def is_hard(text: str, label: str) -> bool:
+    """An English trace without its style's usual words, or with two or more of another's."""
+    if label == "other" or detect(text) not in ("en", "und"):
+        return False
+    counts = keyword_counts(text)
+    return (
+        counts[label] == 0 or max(v for k, v in counts.items() if k != label) >= 2 + counts[label]
+    )
+
+
+def training_weights(texts: Sequence[str], labels: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Each trace's training weight (see the module docstring)."""
+    return np.asarray(
+        [HARD_WEIGHT if is_hard(t, y) else 1.0 for t, y in zip(texts, labels, strict=True)]
+    )
+
+
 def build_pipeline(seed: int = 0) -> Any:
-    """An unfitted scikit-learn pipeline: texts in, `LABELS`-ordered probabilities out."""
+    """An unfitted scikit-learn pipeline: texts in, class probabilities out."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
@@ -66,6 +121,7 @@ def build_pipeline(seed: int = 0) -> Any:
                 text_branch(decisive_view, analyzer="char_wb", ngram_range=(3, 5), min_df=2),
             ),
             ("cues", FunctionTransformer(cue_view)),
+            ("keywords", FunctionTransformer(keyword_view)),
         ],
         transformer_weights=WEIGHTS,
     )

@@ -1,9 +1,10 @@
 """The labelled corpus of reasoning traces shipped with the package.
 
 ``stratlens/profiler/corpus/traces.jsonl`` holds one trace per line (see the README beside
-it): ``id``, ``text``, ``label``, ``game``, ``family``, ``player``, ``tags``, ``provenance``
-and ``labeller``. The offline classifier is trained on it, and ``stratlens profile evaluate``
-cross-validates every classifier on it.
+it): ``id``, ``text``, ``label``, ``game``, ``family``, ``player``, ``language``, ``writer``,
+``register``, ``tags``, ``provenance`` and ``labeller``. The offline classifier is trained on
+it, and ``stratlens profile evaluate`` cross-validates every classifier on it, with folds
+grouped by `CorpusEntry.group` (writer and register).
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ class CorpusEntry:
     tags: tuple[str, ...]
     provenance: str
     labeller: str
+    language: str = "en"
+    writer: str = "v1"
+    register: str = "plain"
+
+    @property
+    def group(self) -> str:
+        """The writer family of the trace (writer and register): the cross-validation group."""
+        return f"{self.writer}/{self.register}"
 
 
 def _raw() -> bytes:
@@ -62,6 +71,9 @@ def load_corpus() -> tuple[CorpusEntry, ...]:
                 tags=tuple(str(t) for t in d["tags"]),
                 provenance=str(d["provenance"]),
                 labeller=str(d["labeller"]),
+                language=str(d["language"]),
+                writer=str(d["writer"]),
+                register=str(d["register"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StratlensError(f"corpus line {n}: {exc}") from exc

@@ -1,20 +1,35 @@
-"""Cross-validated agreement of a text classifier with the corpus labels.
+"""Agreement of a text classifier with labelled traces: cross-validated on the corpus, or on
+any labelled file.
 
-`cross_validate` splits the corpus into stratified folds (shuffled with ``seed``). A classifier
-that learns from data (one with a ``fitted(texts, labels, seed)`` method, like the offline
-classifier) is trained afresh on each fold's training part, features included, and labels the
-held-out part only; a classifier that does not learn (keywords, a judge) labels every trace
-once. The out-of-fold labels of all traces are then compared with the corpus labels: macro-F1,
-per-class precision, recall and F1, Cohen's kappa, the confusion matrix, the accuracy on the
-corpus's tagged subsets (traces without their style's usual words, traces in another style's
-vocabulary), and, from the scores, the log loss, the Brier score and the expected calibration
-error. A trace the classifier gave no label counts as wrong (column ``none``).
+`cross_validate` splits the corpus into folds. By default the folds are **grouped by writer
+family** (`CorpusEntry.group`: who or what wrote the trace, and in which register), so that no
+family is in both the training and the test part: a classifier that learnt one writer's habits
+gets no credit for them. ``grouped=False`` gives stratified folds instead (shuffled with
+``seed``). A classifier that learns from data (one with a ``fitted(texts, labels, seed)``
+method, like the offline classifier) is trained afresh on each fold's training part, features
+included, and labels the held-out part only; a classifier that does not learn (keywords, a
+judge) labels every trace once.
+
+`evaluate_file` labels a JSON-lines file of labelled traces (``id``, ``text``, ``label``, and
+optionally a group field such as ``source_repo``) with the classifier as it is (the offline
+one trained on the whole corpus) and scores it the same way, with the figures per group.
+
+The figures (`score`): macro-F1, per-class precision, recall and F1, Cohen's kappa, the
+confusion matrix, the accuracy on the corpus's tagged subsets, and, from the scores, the log
+loss, the Brier score, the expected calibration error and a reliability table (confidence bins:
+how many traces, their mean confidence, their accuracy). A trace the classifier declined to
+label (``uncertain``, ``unsupported_language``) or failed on counts as wrong in every figure
+(confusion column ``none``); ``abstained`` counts them by reason, and ``labelled_macro_f1`` is
+the macro-F1 over the traces it did label. Per group and per fold, macro-F1 is taken over the
+labels that occur there (a group of cooperative traces has no minimax F1 to average in).
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -34,7 +49,9 @@ ECE_BINS = 10
 class Evaluation:
     classifier: str
     key: str
-    folds: int
+    data: str  # "corpus" or the evaluated file's path
+    folds: int  # 0 for a file: no folds, the classifier as it is
+    grouped: bool
     seed: int
     n: int
     macro_f1: float
@@ -44,54 +61,104 @@ class Evaluation:
     confusion: list[list[int]]  # rows: true LABELS; columns: predicted LABELS, then NONE
     fold_macro_f1: list[float]
     by_tag: dict[str, dict[str, float]]
+    by_group: dict[str, dict[str, float]]
     log_loss: float
     brier: float
     ece: float
+    reliability: list[dict[str, float]]
     failures: int
+    abstained: dict[str, int]
+    labelled_macro_f1: float
+    group_field: str | None = None
     labels: list[str] = field(default_factory=lambda: list(LABELS))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _folds(y: Sequence[str], folds: int, seed: int) -> list[np.ndarray]:
-    from sklearn.model_selection import StratifiedKFold
+def _folds(
+    y: Sequence[str], groups: Sequence[str] | None, folds: int, seed: int
+) -> list[np.ndarray]:
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-    counts = {k: list(y).count(k) for k in set(y)}
+    if groups is not None:
+        n_groups = len(set(groups))
+        if folds < 2 or folds > n_groups:
+            raise UsageError(f"--folds must be between 2 and {n_groups}, got {folds}")
+        split = GroupKFold(n_splits=folds)
+        return [test for _, test in split.split(np.zeros(len(y)), list(y), list(groups))]
+    counts = Counter(y)
     if folds < 2 or folds > min(counts.values()):
         raise UsageError(f"--folds must be between 2 and {min(counts.values())}, got {folds}")
-    split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return [test for _, test in split.split(np.zeros(len(y)), list(y))]
+    strat = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return [test for _, test in strat.split(np.zeros(len(y)), list(y))]
 
 
 def out_of_fold(
-    clf: TextClassifier, entries: Sequence[CorpusEntry], folds: int, seed: int
+    clf: TextClassifier,
+    entries: Sequence[CorpusEntry],
+    folds: int,
+    seed: int,
+    *,
+    grouped: bool = False,
 ) -> tuple[list[TextLabel], list[np.ndarray]]:
     """Each trace's label from a classifier that never saw it (see the module docstring)."""
     texts = [e.text for e in entries]
     y = [e.label for e in entries]
-    parts = _folds(y, folds, seed)
+    groups = [e.group for e in entries]
+    parts = _folds(y, groups if grouped else None, folds, seed)
     fitted = getattr(clf, "fitted", None)
     if fitted is None:
         return clf.classify(texts), parts
+    # A classifier that calibrates itself on inner folds may take the writer families too.
+    takes_groups = "groups" in inspect.signature(fitted).parameters
     out: list[TextLabel | None] = [None] * len(entries)
     for test in parts:
         train = np.setdiff1d(np.arange(len(entries)), test)
-        fold_clf = fitted([texts[i] for i in train], [y[i] for i in train], seed)
+        args = ([texts[i] for i in train], [y[i] for i in train], seed)
+        fold_clf = (
+            fitted(*args, groups=[groups[i] for i in train]) if takes_groups else fitted(*args)
+        )
         for i, lab in zip(test, fold_clf.classify([texts[i] for i in test]), strict=True):
             out[int(i)] = lab
     return [lab for lab in out if lab is not None], parts
 
 
-def _ece(probs: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> float:
+def reliability(
+    probs: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS
+) -> list[dict[str, float]]:
+    """Confidence bins (the top score): traces, mean confidence and accuracy in each."""
     conf = probs.max(axis=1)
     edges = np.linspace(0.0, 1.0, bins + 1)
-    total = 0.0
+    rows = []
     for lo, hi in itertools.pairwise(edges):
         mask = (conf > lo) & (conf <= hi)
         if mask.any():
-            total += mask.mean() * abs(float(correct[mask].mean()) - float(conf[mask].mean()))
-    return total
+            rows.append(
+                {
+                    "low": float(lo),
+                    "high": float(hi),
+                    "n": int(mask.sum()),
+                    "confidence": float(conf[mask].mean()),
+                    "accuracy": float(correct[mask].mean()),
+                }
+            )
+    return rows
+
+
+def _ece(table: Sequence[dict[str, float]], n: int) -> float:
+    return sum(r["n"] / n * abs(r["accuracy"] - r["confidence"]) for r in table) if n else 0.0
+
+
+def _macro_f1(y: np.ndarray, pred: np.ndarray, *, present: bool = False) -> float:
+    """Macro-F1 over `LABELS`, or with ``present`` over the labels that occur in ``y`` or
+    ``pred`` (for a group of traces that holds only some of the labels)."""
+    from sklearn.metrics import f1_score
+
+    if not len(y):
+        return float("nan")
+    labels = [k for k in LABELS if not present or k in set(y) | set(pred)]
+    return float(f1_score(y, pred, labels=labels, average="macro", zero_division=0))
 
 
 def score(
@@ -99,9 +166,10 @@ def score(
     answers: Sequence[TextLabel],
     parts: Sequence[np.ndarray],
     tags: Sequence[Sequence[str]],
+    groups: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The agreement figures of ``answers`` with ``truth`` (see the module docstring)."""
-    from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix
     from sklearn.metrics import precision_recall_fscore_support as prfs
 
     y = np.asarray(truth, dtype=object)
@@ -112,30 +180,58 @@ def score(
     p, r, f, s = prfs(y, pred, labels=list(LABELS), zero_division=0)
     true_idx = np.asarray([LABELS.index(t) for t in y])
     onehot = np.eye(len(LABELS))[true_idx]
+    correct = pred == y
     by_tag = {}
     for tag in REPORTED_TAGS:
         mask = np.asarray([tag in t for t in tags])
         if mask.any():
-            by_tag[tag] = {"n": int(mask.sum()), "accuracy": float((pred[mask] == y[mask]).mean())}
+            by_tag[tag] = {"n": int(mask.sum()), "accuracy": float(correct[mask].mean())}
+    by_group: dict[str, dict[str, float]] = {}
+    if groups is not None:
+        g = np.asarray(groups, dtype=object)
+        for name in sorted(set(groups)):
+            mask = g == name
+            by_group[name] = {
+                "n": int(mask.sum()),
+                "accuracy": float(correct[mask].mean()),
+                "macro_f1": _macro_f1(y[mask], pred[mask], present=True),
+                "abstained": int(
+                    sum(1 for a, m in zip(answers, mask, strict=True) if m and a.abstain)
+                ),
+            }
+    table = reliability(probs, correct)
+    labelled = pred != NONE
     return {
-        "macro_f1": float(f1_score(y, pred, labels=list(LABELS), average="macro", zero_division=0)),
-        "accuracy": float((pred == y).mean()),
+        "macro_f1": _macro_f1(y, pred),
+        "accuracy": float(correct.mean()),
         "kappa": float(cohen_kappa_score(y, pred)),
         "per_class": {
             k: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "n": int(s[i])}
             for i, k in enumerate(LABELS)
         },
         "confusion": confusion_matrix(y, pred, labels=[*LABELS, NONE])[: len(LABELS)].tolist(),
-        "fold_macro_f1": [
-            float(f1_score(y[t], pred[t], labels=list(LABELS), average="macro", zero_division=0))
-            for t in parts
-        ],
+        "fold_macro_f1": [_macro_f1(y[t], pred[t], present=True) for t in parts],
         "by_tag": by_tag,
+        "by_group": by_group,
         "log_loss": float(-np.mean(np.log(probs[np.arange(len(y)), true_idx]))),
         "brier": float(np.mean(np.sum((probs - onehot) ** 2, axis=1))),
-        "ece": _ece(probs, pred == y),
-        "failures": int((pred == NONE).sum()),
+        "ece": _ece(table, len(y)),
+        "reliability": table,
+        "failures": int(sum(1 for a in answers if a.label is None and a.abstain is None)),
+        "abstained": dict(sorted(Counter(a.abstain for a in answers if a.abstain).items())),
+        "labelled_macro_f1": _macro_f1(y[labelled], pred[labelled]),
     }
+
+
+def _finite(figures: dict[str, Any]) -> dict[str, Any]:
+    for k in ("log_loss", "brier", "ece"):
+        if not math.isfinite(figures[k]):
+            figures[k] = float("nan")
+    return figures
+
+
+def _build(spec: str | TextClassifier, options: dict[str, str] | None) -> TextClassifier:
+    return make_classifier(spec, **(options or {})) if isinstance(spec, str) else spec
 
 
 def cross_validate(
@@ -143,17 +239,73 @@ def cross_validate(
     *,
     folds: int = 5,
     seed: int = 0,
+    grouped: bool = True,
     options: dict[str, str] | None = None,
     entries: Sequence[CorpusEntry] | None = None,
 ) -> Evaluation:
     """Cross-validated agreement of the classifier ``spec`` with the corpus labels."""
-    clf = make_classifier(spec, **(options or {})) if isinstance(spec, str) else spec
+    clf = _build(spec, options)
     data = list(entries if entries is not None else load_corpus())
-    answers, parts = out_of_fold(clf, data, folds, seed)
-    figures = score([e.label for e in data], answers, parts, [e.tags for e in data])
-    for k in ("log_loss", "brier", "ece"):
-        if not math.isfinite(figures[k]):
-            figures[k] = float("nan")
+    answers, parts = out_of_fold(clf, data, folds, seed, grouped=grouped)
+    figures = score(
+        [e.label for e in data], answers, parts, [e.tags for e in data], [e.group for e in data]
+    )
     return Evaluation(
-        classifier=clf.name, key=clf.key, folds=folds, seed=seed, n=len(data), **figures
+        classifier=clf.name,
+        key=clf.key,
+        data="corpus",
+        folds=folds,
+        grouped=grouped,
+        seed=seed,
+        n=len(data),
+        group_field="group",
+        **_finite(figures),
+    )
+
+
+def read_labelled(path: str, group_field: str | None) -> list[dict[str, Any]]:
+    """The records of a labelled JSON-lines file; a `UsageError` naming the first bad line."""
+    from stratlens.profiler.text.files import read_traces
+
+    records = read_traces(path)
+    for n, rec in enumerate(records, start=1):
+        if rec.get("label") not in LABELS:
+            raise UsageError(
+                f"{path}: trace {rec['id']!r} (record {n}) needs a 'label', one of "
+                f"{', '.join(LABELS)}; got {rec.get('label')!r}"
+            )
+        if group_field is not None and group_field not in rec:
+            raise UsageError(f"{path}: trace {rec['id']!r} has no {group_field!r} field")
+    return records
+
+
+def evaluate_file(
+    spec: str | TextClassifier,
+    path: str,
+    *,
+    group_field: str | None = None,
+    options: dict[str, str] | None = None,
+) -> Evaluation:
+    """Agreement of the classifier ``spec`` (as it is) with the labels of the file ``path``."""
+    records = read_labelled(path, group_field)
+    clf = _build(spec, options)
+    answers = clf.classify([str(r["text"]) for r in records])
+    groups = [str(r[group_field]) for r in records] if group_field else None
+    figures = score(
+        [str(r["label"]) for r in records],
+        answers,
+        [np.arange(len(records))],
+        [tuple(r.get("tags", ())) for r in records],
+        groups,
+    )
+    return Evaluation(
+        classifier=clf.name,
+        key=clf.key,
+        data=str(path),
+        folds=0,
+        grouped=False,
+        seed=0,
+        n=len(records),
+        group_field=group_field,
+        **_finite(figures),
     )

@@ -1,12 +1,13 @@
 """The judge classifier, ``judge:<litellm model>``: a language model reads each trace.
 
-A fixed rubric (`RUBRIC`, versioned by `RUBRIC_VERSION`) gives the four labels and the
-decisive-step rule of ``reference/profiles.md``; the model answers at temperature 0 with one
-JSON object ``{"label", "scores", "evidence"}``. Answers are kept in the agents' response cache
-(``$STRATLENS_CACHE``, else ``results/cache.db``), keyed by the model, the rubric version, the
-generation parameters and the trace, so a trace is judged once. An answer that cannot be read
-is asked again once with the reason; if it still cannot be read, the trace gets no label
-(``TextLabel.error``) and nothing is cached.
+A fixed rubric (`rubric()`, versioned by `RUBRIC_VERSION` and the hash of its text) gives the
+four labels, the decisive-step rule and the hard-case rules of ``reference/profiles.md``, and
+quotes a few example traces of the package's corpus (`RUBRIC_EXAMPLES`); the model answers at
+temperature 0 with one JSON object ``{"label", "scores", "evidence"}``. Answers are kept in the
+agents' response cache (``$STRATLENS_CACHE``, else ``results/cache.db``), keyed by the model,
+the rubric version and hash, the generation parameters and the trace, so a trace is judged
+once. An answer that cannot be read is asked again once with the reason; if it still cannot be
+read, the trace gets no label (``TextLabel.error``) and nothing is cached.
 
 Requests go through the API agents' machinery (`stratlens.agents.llm.make_client`, the gate and
 the one retry policy), so the judge is reached as a played model is: through litellm, or the
@@ -24,19 +25,21 @@ are the judge's own numbers, normalised to sum to 1, not calibrated probabilitie
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 from stratlens.agents._llm_call import Completion, RequestFailed
 from stratlens.errors import UsageError
 from stratlens.profiler.text._base import LABELS, TextLabel, classifier, normalised
 
-RUBRIC_VERSION = "1"
+RUBRIC_VERSION = "2"
 
-RUBRIC = """You label the reasoning style of a player's reasoning trace in a two-player game.
+_RUBRIC_TEXT = """You label the reasoning style of a player's reasoning trace in a game.
 
 The label is the style of the step that DECIDES the final choice, not the style whose words \
 occur most often. Traces often weigh one style's argument and then decide by another.
@@ -49,23 +52,73 @@ amount). The other player is treated as anything or as an adversary.
 both (joint gain, fairness, reciprocity) and plays its own part of that outcome. Expecting the \
 other side to stay in a good outcome because neither gains by leaving it is also trust_based.
 - "belief_anticipation": the decision predicts what the other player will most likely do given \
-the other player's OWN incentives (possibly recursively: they expect me to ...), then picks the \
-best reply to that prediction.
-- "other": none of these: own payoffs only (the biggest number, row sums or averages that ignore \
-the other player), a dominance argument that never models the other player, a random or \
-arbitrary pick, misread rules, a refusal, bare arithmetic.
+the other player's OWN incentives, history or stated strategy (possibly recursively: they \
+expect me to ...), then picks the best reply to that prediction.
+- "other": none of these: own payoffs only (the biggest number, the best card, row sums or \
+averages that ignore the other player), a random or arbitrary pick, misread rules, a refusal, \
+bare arithmetic, a trace that is cut off or never decides.
 
-Examples of the rule: a trace that computes worst cases at length and then decides by \
-predicting the opponent's move is belief_anticipation; one that predicts the opponent's move, \
-then says it cannot be sure and takes the best floor is minimax; one that notes defection \
-dominates and still cooperates expecting the same from the other is trust_based. A style can be \
-present without its usual words ("row 1 never pays less than 5" is minimax).
+Decision rules for the hard cases:
+1. A dominance argument ("this option is better whatever they do") treats the other player as \
+anything: minimax.
+2. A gift or a fair split given with no expectation about what the other will do ("because it \
+is right") models no opponent: other. Giving BECAUSE the other is expected to return or \
+reciprocate is trust_based.
+3. Staying in a mutually good outcome because the other has been cooperating and is expected \
+to go on is trust_based; predicting that the other will defect (or cooperate) and choosing the \
+best reply to that prediction, including exploiting it, is belief_anticipation.
+4. Best-responding to a strategy or probability that the rules state (an opponent's described \
+betting rule, a known chance of reciprocation) is belief_anticipation.
+5. In pure coordination, predicting the salient option the others will pick and matching it is \
+belief_anticipation; a pick by salience, order or chance with no thought of the others is other.
+6. A trace that computes worst cases and then decides by predicting the opponent's move is \
+belief_anticipation; one that predicts the opponent's move, then says it cannot be sure and \
+takes the best floor is minimax; one that notes defection dominates and still cooperates \
+expecting the same from the other is trust_based.
+7. A style can be present without its usual words ("row 1 never pays less than 5" is minimax), \
+and a trace can use another style's words on the way to its decision.
+
+Examples (trace, then its label):
+{examples}
 
 Answer with one JSON object and nothing else:
-{"label": "<one of minimax, trust_based, belief_anticipation, other>",
- "scores": {"minimax": p, "trust_based": p, "belief_anticipation": p, "other": p},
- "evidence": "<the one sentence of the trace, quoted exactly, where the decision is made>"}
+{{"label": "<one of minimax, trust_based, belief_anticipation, other>",
+ "scores": {{"minimax": p, "trust_based": p, "belief_anticipation": p, "other": p}},
+ "evidence": "<the one sentence of the trace, quoted exactly, where the decision is made>"}}
 The scores are your probabilities for each label and sum to 1."""
+
+#: The corpus traces the rubric quotes as examples: one per hard-case rule, or near.
+RUBRIC_EXAMPLES = (
+    "hard-001",  # dominance: minimax
+    "hard-018",  # lowest entries compared: minimax
+    "hard-056",  # floors listed, then stays with a cooperating partner: trust_based
+    "hard-036",  # counts on her to show up: trust_based
+    "hard-030",  # they will defect again, D answers D: belief_anticipation
+    "hard-054",  # a stated betting rule answered: belief_anticipation
+    "hard-028",  # a gift with no expectation: other
+    "hard-015",  # a pick by a lucky number: other
+)
+
+
+@cache
+def rubric() -> str:
+    """The rubric prompt: the rules above with the example traces from the corpus."""
+    from stratlens.profiler.text.corpus import load_corpus
+
+    by_id = {e.id: e for e in load_corpus()}
+    lines = []
+    for n, ident in enumerate(RUBRIC_EXAMPLES, start=1):
+        e = by_id[ident]
+        text = " ".join(e.text.split())
+        lines.append(f"{n}. <<<{text}>>> -> {e.label}")
+    return _RUBRIC_TEXT.format(examples="\n".join(lines))
+
+
+def rubric_key() -> str:
+    """The rubric's version and a hash of its text (examples included)."""
+    digest = hashlib.sha256(rubric().encode()).hexdigest()[:8]
+    return f"{RUBRIC_VERSION}-{digest}"
+
 
 OPTIONS = {
     "api_base": "URL of the endpoint",
@@ -92,7 +145,7 @@ _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 def messages_for(text: str) -> list[dict[str, str]]:
     """The request for one trace: the rubric, then the trace."""
     return [
-        {"role": "system", "content": RUBRIC},
+        {"role": "system", "content": rubric()},
         {"role": "user", "content": f"Reasoning trace:\n<<<\n{text}\n>>>"},
     ]
 
@@ -150,7 +203,7 @@ class JudgeClassifier:
         self.settings = parse_settings(model, {"temperature": "0", "retries": "3", **args})
         self.model = model
         self.name = f"judge:{model}"
-        self.key = f"judge:{model}@{RUBRIC_VERSION}"
+        self.key = f"judge:{model}@{rubric_key()}"
         self.concurrency = _int_option("concurrency", options.get("concurrency", "8"), 1, 256)
         self.calls = 0  # requests sent (cache misses), for the caller's accounting
 
@@ -158,7 +211,7 @@ class JudgeClassifier:
         """What, besides the model and the messages, decides an answer (the cache key)."""
         return {
             "temperature": 0,
-            "rubric": RUBRIC_VERSION,
+            "rubric": rubric_key(),
             "api_base": self.settings.api_base,
             "max_tokens": self.settings.max_tokens,
         }

@@ -1,11 +1,19 @@
 """The offline classifier: no network, no key; trained from the corpus at first use, cached.
 
 The model (`_pipeline.build_pipeline`: TF-IDF word and character n-grams of the whole trace and
-of its decisive part, cue phrases with negation, a calibrated logistic regression) is trained
-on every trace of the package's corpus the first time it is needed, and kept on disk keyed by
-the corpus hash, the feature and model versions and the scikit-learn version:
+of its decisive part, cue phrases with negation, keyword counts, a logistic regression) is
+trained on every trace of the package's corpus the first time it is needed, its probabilities
+calibrated by a temperature fitted on folds grouped by writer family (`_calibration`), and kept
+on disk keyed by the corpus hash, the feature and model versions and the scikit-learn version:
 ``$STRATLENS_MODEL_DIR``, else ``$XDG_CACHE_HOME/stratlens`` (``~/.cache/stratlens``). A
 folder that cannot be written only means the model is trained again next time.
+
+It declines to answer rather than answer wrongly with confidence:
+
+- a trace in a language with fewer than `MIN_LANGUAGE_TRACES` corpus traces is
+  ``unsupported_language`` (no label, uniform scores, the detected language named);
+- a trace whose calibrated top probability is below `UNCERTAIN_BELOW` is ``uncertain`` (no
+  label; the scores are kept).
 
 The evidence of a label is the sentence of the decisive part (the last sentences and what
 follows the last turn of the argument) that the model, reading that sentence alone, finds most
@@ -18,7 +26,9 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +36,28 @@ import numpy as np
 import numpy.typing as npt
 
 from stratlens.errors import UsageError
-from stratlens.profiler.text._base import LABELS, TextLabel, classifier
+from stratlens.profiler.text._base import (
+    LABELS,
+    UNCERTAIN,
+    UNSUPPORTED_LANGUAGE,
+    TextLabel,
+    classifier,
+)
+from stratlens.profiler.text._calibration import fit_temperature, soften
 from stratlens.profiler.text._cues import CUE_VERSION
-from stratlens.profiler.text._pipeline import PIPELINE_VERSION, build_pipeline
+from stratlens.profiler.text._language import UNDETERMINED, detect
+from stratlens.profiler.text._pipeline import PIPELINE_VERSION, build_pipeline, training_weights
 from stratlens.profiler.text._sentences import after_turn, split_sentences, tail
 from stratlens.profiler.text.corpus import corpus_hash, load_corpus
 
 MODEL_DIR_ENV_VAR = "STRATLENS_MODEL_DIR"
 DEFAULT_SEED = 0
+#: A language is supported when the training traces hold at least this many in it.
+MIN_LANGUAGE_TRACES = 50
+#: Below this calibrated top probability the answer is ``uncertain``.
+UNCERTAIN_BELOW = 0.4
+#: Folds (grouped by writer family where groups are given) for fitting the temperature.
+CALIBRATION_FOLDS = 3
 
 
 def model_dir() -> Path:
@@ -66,16 +90,67 @@ class _single_thread:
         self._limit.restore_original_limits()
 
 
-def fit_model(texts: Sequence[str], labels: Sequence[str], seed: int = DEFAULT_SEED) -> Any:
-    """A fitted pipeline (used for the corpus model and for each cross-validation fold)."""
-    with _single_thread():
-        model = build_pipeline(seed)
-        model.fit(list(texts), list(labels))
+@dataclass
+class OfflineModel:
+    """A fitted pipeline, its calibration temperature and the languages it answers for."""
+
+    pipeline: Any
+    temperature: float
+    languages: frozenset[str]
+
+    def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Calibrated probabilities with columns in `LABELS` order."""
+        return soften(_raw_proba(self.pipeline, texts), self.temperature)
+
+
+def _fit_pipeline(texts: Sequence[str], labels: Sequence[str], seed: int) -> Any:
+    model = build_pipeline(seed)
+    model.fit(list(texts), list(labels), model__sample_weight=training_weights(texts, labels))
     return model
 
 
-def predict_proba(model: Any, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-    """Probabilities with columns in `LABELS` order (a label unseen in training gets 0)."""
+def _calibration_folds(
+    labels: Sequence[str], groups: Sequence[str] | None, seed: int
+) -> list[npt.NDArray[np.intp]]:
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    x = np.zeros(len(labels))
+    if groups is not None and len(set(groups)) >= CALIBRATION_FOLDS:
+        split = GroupKFold(n_splits=CALIBRATION_FOLDS).split(x, list(labels), list(groups))
+    else:
+        strat = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=seed)
+        split = strat.split(x, list(labels))
+    return [test for _, test in split]
+
+
+def fit_model(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    seed: int = DEFAULT_SEED,
+    groups: Sequence[str] | None = None,
+) -> OfflineModel:
+    """The model for ``texts`` (the corpus, or a cross-validation fold's training part).
+
+    The temperature is fitted on out-of-fold predictions over `CALIBRATION_FOLDS` folds,
+    grouped by ``groups`` (the writer families) when given.
+    """
+    with _single_thread():
+        pipeline = _fit_pipeline(texts, labels, seed)
+        oof = np.zeros((len(texts), len(LABELS)))
+        for test in _calibration_folds(labels, groups, seed):
+            train = np.setdiff1d(np.arange(len(texts)), test)
+            part = _fit_pipeline([texts[i] for i in train], [labels[i] for i in train], seed)
+            oof[test] = _raw_proba(part, [texts[i] for i in test])
+    truth = np.asarray([LABELS.index(y) for y in labels])
+    counts = Counter(detect(t) for t in texts)
+    languages = {lang for lang, n in counts.items() if n >= MIN_LANGUAGE_TRACES}
+    return OfflineModel(
+        pipeline, fit_temperature(oof, truth), frozenset(languages | {UNDETERMINED})
+    )
+
+
+def _raw_proba(model: Any, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """A pipeline's probabilities with columns in `LABELS` order (an unseen label gets 0)."""
     with _single_thread():
         raw = np.asarray(model.predict_proba(list(texts)), dtype=float)
     classes = [str(c) for c in model.classes_]
@@ -86,12 +161,13 @@ def predict_proba(model: Any, texts: Sequence[str]) -> npt.NDArray[np.float64]:
     return out
 
 
-def _load(path: Path) -> Any | None:
+def _load(path: Path) -> OfflineModel | None:
     try:
         with path.open("rb") as f:
-            return pickle.load(f)  # our own file, written by _save below
+            model = pickle.load(f)  # our own file, written by _save below
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
+    return model if isinstance(model, OfflineModel) else None
 
 
 def _save(model: Any, path: Path) -> None:
@@ -105,14 +181,16 @@ def _save(model: Any, path: Path) -> None:
         pass  # an unwritable cache folder: the model is trained again next time
 
 
-def corpus_model(directory: Path | None = None) -> tuple[Any, bool]:
+def corpus_model(directory: Path | None = None) -> tuple[OfflineModel, bool]:
     """(the model trained on the whole corpus, whether it came from the disk cache)."""
     path = (directory or model_dir()) / f"offline-{model_key()}.pkl"
     model = _load(path)
     if model is not None:
         return model, True
     corpus = load_corpus()
-    model = fit_model([e.text for e in corpus], [e.label for e in corpus])
+    model = fit_model(
+        [e.text for e in corpus], [e.label for e in corpus], groups=[e.group for e in corpus]
+    )
     _save(model, path)
     return model, False
 
@@ -127,7 +205,11 @@ class OfflineClassifier:
     name = "offline"
 
     def __init__(
-        self, model: Any = None, *, directory: Path | None = None, evidence: bool = True
+        self,
+        model: OfflineModel | None = None,
+        *,
+        directory: Path | None = None,
+        evidence: bool = True,
     ) -> None:
         self._model = model
         self._directory = directory
@@ -135,32 +217,48 @@ class OfflineClassifier:
         self.from_cache: bool | None = None
         self.key = f"offline@{model_key()}" if model is None else "offline@fold"
 
-    def fitted(self, texts: Sequence[str], labels: Sequence[str], seed: int) -> OfflineClassifier:
+    def fitted(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        seed: int,
+        groups: Sequence[str] | None = None,
+    ) -> OfflineClassifier:
         """A classifier of the same kind trained on ``texts`` only (a cross-validation fold)."""
-        return OfflineClassifier(fit_model(texts, labels, seed), evidence=False)
+        return OfflineClassifier(fit_model(texts, labels, seed, groups), evidence=False)
 
     @property
-    def model(self) -> Any:
+    def model(self) -> OfflineModel:
         if self._model is None:
             self._model, self.from_cache = corpus_model(self._directory)
         return self._model
 
     def classify(self, texts: Sequence[str]) -> list[TextLabel]:
-        todo = [i for i, t in enumerate(texts) if t.strip()]
-        out = [
-            TextLabel(None, dict.fromkeys(LABELS, 1.0 / len(LABELS)), "", error="empty text")
-            for _ in texts
-        ]
+        uniform = dict.fromkeys(LABELS, 1.0 / len(LABELS))
+        out = [TextLabel(None, uniform, "", error="empty text") for _ in texts]
+        languages = {i: detect(t) for i, t in enumerate(texts) if t.strip()}
+        todo = []
+        for i, lang in languages.items():
+            if lang in self.model.languages:
+                todo.append(i)
+            else:
+                out[i] = TextLabel(None, uniform, "", abstain=UNSUPPORTED_LANGUAGE, language=lang)
         if not todo:
             return out
-        probs = predict_proba(self.model, [texts[i] for i in todo])
+        probs = self.model.predict_proba([texts[i] for i in todo])
         if self._with_evidence:
             evidence = self._evidence([texts[i] for i in todo], probs.argmax(axis=1))
         else:
             evidence = [""] * len(todo)
         for row, i in enumerate(todo):
             scores = {k: float(probs[row, j]) for j, k in enumerate(LABELS)}
-            out[i] = TextLabel(LABELS[int(probs[row].argmax())], scores, evidence[row])
+            best = int(probs[row].argmax())
+            if probs[row, best] < UNCERTAIN_BELOW:
+                out[i] = TextLabel(
+                    None, scores, evidence[row], abstain=UNCERTAIN, language=languages[i]
+                )
+            else:
+                out[i] = TextLabel(LABELS[best], scores, evidence[row], language=languages[i])
         return out
 
     def _evidence(self, texts: Sequence[str], winners: npt.NDArray[np.intp]) -> list[str]:
@@ -170,7 +268,7 @@ class OfflineClassifier:
             picked = {s.start: s for s in after_turn(sents) + tail(sents)}
             candidates.append([picked[k].text for k in sorted(picked)])
         flat = [s for c in candidates for s in c]
-        probs = predict_proba(self.model, flat) if flat else np.zeros((0, len(LABELS)))
+        probs = _raw_proba(self.model.pipeline, flat) if flat else np.zeros((0, len(LABELS)))
         out: list[str] = []
         pos = 0
         for cands, win in zip(candidates, winners, strict=True):
