@@ -21,11 +21,25 @@ FAMILIES = (
     "signaling",
     "repeated",
 )
+LANGUAGES = ("en", "de", "fr", "es", "zh")
+REGISTERS = (
+    "persona",
+    "bdi",
+    "explanation_choice",
+    "json",
+    "numbered_list",
+    "markdown",
+    "long_hedged",
+    "terse_arithmetic",
+    "posthoc_repeated",
+    "round_context",
+    "sequential_amount",
+)
 
 
 def test_size_balance_and_fields() -> None:
     corpus = load_corpus()
-    assert len(corpus) >= 300
+    assert len(corpus) >= 1500
     counts = Counter(e.label for e in corpus)
     assert set(counts) == set(LABELS)
     for label in LABELS:  # roughly balanced: each label 20-30% of the traces
@@ -37,8 +51,8 @@ def test_size_balance_and_fields() -> None:
         assert "profiles.md" in e.labeller
 
 
-def test_games_and_families_are_the_catalogs() -> None:
-    corpus = load_corpus()
+def test_first_writers_games_and_families_are_the_catalogs() -> None:
+    corpus = [e for e in load_corpus() if e.writer == "v1"]
     for e in corpus:
         assert get_game(e.game).family == e.family
     per_family = Counter(e.family for e in corpus)
@@ -48,18 +62,38 @@ def test_games_and_families_are_the_catalogs() -> None:
     assert {e.game for e in corpus} == {s.id for s in list_games()}
 
 
-def test_difficulty_tags_are_frequent_enough() -> None:
+def test_languages_registers_and_writers_are_covered() -> None:
     corpus = load_corpus()
+    for lang in LANGUAGES:  # each supported language has every label
+        mine = Counter(e.label for e in corpus if e.language == lang)
+        assert sum(mine.values()) >= 100, lang
+        assert min(mine[k] for k in LABELS) >= 20, (lang, mine)
+    registers = Counter(e.register for e in corpus)
+    for register in REGISTERS:
+        assert registers[register] >= 30, register
+    groups = {e.group for e in corpus}
+    assert len({e.writer for e in corpus}) >= 6 and len(groups) >= 30
+
+
+def test_language_field_is_what_the_detector_reads() -> None:
+    from stratlens.profiler.text._language import detect
+
+    wrong = [e.id for e in load_corpus() if detect(e.text) not in (e.language, "und")]
+    assert len(wrong) <= 0.01 * len(load_corpus()), wrong[:10]
+
+
+def test_difficulty_tags_are_frequent_enough() -> None:
+    corpus = [e for e in load_corpus() if e.language == "en"]
     no_kw = sum("no_keywords" in e.tags for e in corpus)
     cross = sum("cross_vocabulary" in e.tags for e in corpus)
-    assert no_kw >= len(corpus) / 4
-    assert cross >= len(corpus) / 6
+    assert no_kw >= len(corpus) / 5
+    assert cross >= len(corpus) / 10
 
 
 def test_no_keywords_tag_is_exactly_the_lexicon_check() -> None:
     for e in load_corpus():
         own = keyword_counts(e.text)[e.label]
-        expected = e.label != "other" and own == 0
+        expected = e.language == "en" and e.label != "other" and own == 0
         assert ("no_keywords" in e.tags) == expected, e.id
 
 
