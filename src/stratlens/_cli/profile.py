@@ -217,10 +217,15 @@ def _print_profiles(rows: list[dict[str, Any]]) -> None:
             t.add_row("", "behaviour", *(["-"] * len(LABELS)), "-")
         else:
             weights = b.get("weights", {})
+            bounds = b.get("intervals") or {}
+            fit = b.get("fit") or {}
             t.add_row(
                 "",
-                "behaviour",
-                *(_pct(weights.get(k)) for k in LABELS),
+                "behaviour (no fit)" if fit.get("rejected") else "behaviour",
+                *(
+                    _interval(weights.get(k), *bounds[k]) if k in bounds else _pct(weights.get(k))
+                    for k in LABELS
+                ),
                 str(b.get("n_decisions", "-")),
             )
         c = r["coherence"]
@@ -233,6 +238,10 @@ def _print_profiles(rows: list[dict[str, Any]]) -> None:
         if unlabelled:
             why = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in unlabelled.items())
             console.print(f"{r['model']}: {sum(unlabelled.values())} traces not labelled ({why})")
+    for r in rows:
+        fit = (r["behavior"] or {}).get("fit")
+        if fit:
+            console.print(f"behaviour fit, {r['model']}: {fit['verdict']}")
     missing = [r for r in rows if r["behavior"] is None]
     if missing:
         console.print(f"behaviour: {missing[0].get('behavior_error', 'not available')}")

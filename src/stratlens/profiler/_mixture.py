@@ -4,7 +4,8 @@ Each decision is explained by the mixture ``sum_s w_s p_s(action)``: the weights
 share of decisions each style accounts for (EM steps, then SLSQP on the simplex), and the one
 noise parameter shared by the modelled styles is chosen by maximising the profile
 log-likelihood (a log-spaced grid over its bounds, then a bounded Brent search between the best
-grid point's neighbours).
+grid point's neighbours). Rows may carry counts: decisions that share a situation and an action
+are one row with its count, which gives the same fit in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -36,8 +37,14 @@ class Prepared:
     """The decisions' style numbers as padded arrays, so that a likelihood matrix for any
     noise parameter is a few array operations."""
 
-    def __init__(self, bases: Sequence[StyleBasis], chosen: Sequence[int]) -> None:
+    def __init__(
+        self,
+        bases: Sequence[StyleBasis],
+        chosen: Sequence[int],
+        counts: Sequence[float] | None = None,
+    ) -> None:
         d = len(bases)
+        self.counts = np.ones(d) if counts is None else np.asarray(counts, dtype=float)
         width = max(len(b.legal) for b in bases)
         styles = bases[0].probs.shape[0]
         self.n_actions = np.asarray([len(b.legal) for b in bases], dtype=float)
@@ -76,35 +83,41 @@ def likelihood_matrix(
     return out
 
 
-def _em_step(lik: FloatArray, w: FloatArray) -> FloatArray:
+def _em_step(lik: FloatArray, w: FloatArray, counts: FloatArray) -> FloatArray:
     mix = lik @ w
-    out: FloatArray = (lik * w / mix[:, None]).mean(axis=0)
+    out: FloatArray = (counts[:, None] * lik * w / mix[:, None]).sum(axis=0) / counts.sum()
     return out
 
 
-def _loglik(lik: FloatArray, w: FloatArray) -> float:
-    return float(np.log(lik @ w).sum())
+def _loglik(lik: FloatArray, w: FloatArray, counts: FloatArray) -> float:
+    return float((counts * np.log(lik @ w)).sum())
 
 
 def em_weights(
-    lik: FloatArray, start: FloatArray | None = None, *, em_steps: int = 50
+    lik: FloatArray,
+    start: FloatArray | None = None,
+    *,
+    em_steps: int = 50,
+    counts: FloatArray | None = None,
 ) -> tuple[FloatArray, float]:
-    """Mixing weights maximising ``sum_d ln sum_s w_s L[d, s]``, and that maximum.
+    """Mixing weights maximising ``sum_d n_d ln sum_s w_s L[d, s]``, and that maximum
+    (``n_d`` = ``counts``, 1 by default).
 
     The log-likelihood is concave in w: a few EM steps, then SLSQP on the simplex with the
     analytic gradient (EM alone crawls where styles overlap or a weight tends to 0).
     """
+    c = np.ones(lik.shape[0]) if counts is None else np.asarray(counts, dtype=float)
     w = np.full(lik.shape[1], 1.0 / lik.shape[1]) if start is None else start.copy()
     w = np.maximum(w, 1e-12)
     w /= w.sum()
     for _ in range(em_steps):
-        w = _em_step(lik, w)
-    scale = float(lik.shape[0])
+        w = _em_step(lik, w, c)
+    scale = float(c.sum())
 
     def neg(x: FloatArray) -> tuple[float, FloatArray]:
         mix = np.maximum(lik @ x, 1e-300)
-        grad: FloatArray = -(lik / mix[:, None]).sum(axis=0) / scale
-        return -float(np.log(mix).sum()) / scale, grad
+        grad: FloatArray = -(c[:, None] * lik / mix[:, None]).sum(axis=0) / scale
+        return -float((c * np.log(mix)).sum()) / scale, grad
 
     res = minimize(
         neg,
@@ -117,23 +130,29 @@ def em_weights(
     )
     polished = np.clip(np.asarray(res.x, dtype=float), 0.0, None)
     polished /= polished.sum()
-    if _loglik(lik, polished) >= _loglik(lik, w):
+    if _loglik(lik, polished, c) >= _loglik(lik, w, c):
         w = polished
-    return w, _loglik(lik, w)
+    return w, _loglik(lik, w, c)
 
 
-def fit_mixture(bases: Sequence[StyleBasis], chosen: Sequence[int], noise: Noise) -> MixtureFit:
-    """The maximum-likelihood weights and noise for these decisions."""
+def fit_mixture(
+    bases: Sequence[StyleBasis],
+    chosen: Sequence[int],
+    noise: Noise,
+    counts: Sequence[float] | None = None,
+) -> MixtureFit:
+    """The maximum-likelihood weights and noise for these decisions (rows with ``counts``)."""
     if not bases:
         raise ValueError("no decisions to fit")
     lo, hi = noise_bounds(noise)
     grid = np.geomspace(lo, hi, 12)
-    prepared = Prepared(bases, chosen)
+    prepared = Prepared(bases, chosen, counts)
     cache: dict[float, tuple[FloatArray, float]] = {}
 
     def profile(param: float) -> float:
         if param not in cache:
-            cache[param] = em_weights(prepared.likelihood(noise, param))
+            lik = prepared.likelihood(noise, param)
+            cache[param] = em_weights(lik, counts=prepared.counts)
         return cache[param][1]
 
     values = [profile(float(p)) for p in grid]

@@ -25,7 +25,8 @@ game, role and pair of styles.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,8 @@ from stratlens.games import (
     list_games,
     matrix_view,
 )
+from stratlens.profiler._fit_bootstrap import bootstrap
+from stratlens.profiler._gof import FitTest, fit_test
 from stratlens.profiler._mixture import fit_mixture
 from stratlens.profiler._replay import ONE_SHOT_KINDS, decision_views
 from stratlens.profiler._style_models import (
@@ -56,6 +59,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_K = 2
+#: Free parameters of the mixture: the weights (on the simplex) and the shared noise.
+N_PARAMS = len(STYLES) - 1 + 1
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,9 @@ class StyleProfile:
     n_decisions: int
     games: tuple[str, ...]
     k: int = DEFAULT_K
+    fit: FitTest | None = None  # the goodness-of-fit test of the mixture (`_gof`)
+    #: Each weight's 95% parametric-bootstrap percentile interval (None without draws).
+    intervals: dict[str, tuple[float, float]] | None = None
 
     @property
     def dominant(self) -> str:
@@ -86,6 +94,10 @@ class StyleProfile:
             "n_decisions": self.n_decisions,
             "games": list(self.games),
             "k": self.k,
+            "fit": None if self.fit is None else self.fit.to_dict(),
+            "intervals": None
+            if self.intervals is None
+            else {s: list(v) for s, v in self.intervals.items()},
         }
 
 
@@ -113,29 +125,68 @@ def fit_styles(
     k: int = DEFAULT_K,
     model: str = "",
     games: Iterable[str] = (),
+    cells: Sequence[Hashable] | None = None,
+    draws: int = 0,
+    seed: int = 0,
 ) -> StyleProfile:
     """The mixture fit of one set of decisions: ``views[i]`` with legal actions ``legal[i]``
-    where action ``actions[i]`` was taken."""
+    where action ``actions[i]`` was taken, with its goodness-of-fit test.
+
+    ``cells[i]`` names decision i's cell for the test's saturated model (decisions of one cell
+    share one situation; `behavior_profile` passes (game, role, view, legal actions)); by default
+    the cell is (view, legal actions). With ``draws`` > 0, a parametric bootstrap of that many
+    refits (`stratlens.profiler._fit_bootstrap`, seeded by ``seed``) gives the weights'
+    intervals and the fit test's p-value.
+    """
     if noise not in NOISES:
         raise ValueError(f"unknown noise model {noise!r} (known: {', '.join(NOISES)})")
     basis = _Bases(k)
-    bases, chosen = [], []
-    for view, leg, act in zip(views, legal, actions, strict=True):
+    keys: list[Hashable] = []
+    chosen: list[int] = []
+    rows: dict[tuple[Hashable, int], int] = {}  # (cell, action) -> row of the aggregated fit
+    cell_basis: dict[Hashable, StyleBasis] = {}
+    for i, (view, leg, act) in enumerate(zip(views, legal, actions, strict=True)):
         legal_t = tuple(sorted(int(a) for a in leg))
         if int(act) not in legal_t:
             raise ValueError(f"action {act} is not among the legal actions {legal_t}")
-        bases.append(basis(view, legal_t))
+        key: Hashable = cells[i] if cells is not None else (view, legal_t)
+        cell_basis.setdefault(key, basis(view, legal_t))
+        keys.append(key)
         chosen.append(legal_t.index(int(act)))
-    fitted = fit_mixture(bases, chosen, noise)
+        rows.setdefault((key, chosen[-1]), len(rows))
+    counts = Counter((key, c) for key, c in zip(keys, chosen, strict=True))
+    fitted = fit_mixture(
+        [cell_basis[key] for key, _ in rows],
+        [c for _, c in rows],
+        noise,
+        [counts[r] for r in rows],
+    )
+    test = fit_test(
+        keys,
+        chosen,
+        [len(cell_basis[key].legal) for key in keys],
+        fitted.loglik,
+        n_params=N_PARAMS,
+    )
+    intervals = None
+    if draws > 0:
+        boot = bootstrap(
+            cell_basis, Counter(keys), fitted, noise, draws, np.random.default_rng(seed)
+        )
+        test = test.with_bootstrap(boot.p_value(test.statistic), draws)
+        bounds = boot.intervals()
+        intervals = {s: (float(lo), float(hi)) for s, (lo, hi) in zip(STYLES, bounds, strict=True)}
     return StyleProfile(
         model=model,
         weights={s: float(w) for s, w in zip(STYLES, fitted.weights, strict=True)},
         noise=fitted.noise,
         noise_model=noise,
         loglik=fitted.loglik,
-        n_decisions=len(bases),
+        n_decisions=len(keys),
         games=tuple(dict.fromkeys(games)),
         k=k,
+        fit=test,
+        intervals=intervals,
     )
 
 
@@ -154,8 +205,11 @@ def behavior_profile(
     history: pd.DataFrame | None = None,
     noise: Noise = "tremble",
     k: int = DEFAULT_K,
+    draws: int = 0,
+    seed: int = 0,
 ) -> dict[str, StyleProfile]:
-    """Style weights per model from stored decisions.
+    """Style weights per model from stored decisions, each with its fit test (and, with
+    ``draws``, bootstrap intervals and p-value: see `fit_styles`).
 
     ``decisions`` is a `load_decisions` frame; its subject rows are fitted. Tree and repeated
     games need every decision of their episodes to rebuild the views: pass
@@ -168,6 +222,7 @@ def behavior_profile(
     for model, group in rows.groupby("model", sort=True):
         views = decision_views(group, source)
         legal = [sorted(int(a) for a in la) for la in group["legal_actions"]]
+        games = [str(g) for g in group["game_id"]]
         out[str(model)] = fit_styles(
             views,
             legal,
@@ -175,7 +230,13 @@ def behavior_profile(
             noise=noise,
             k=k,
             model=str(model),
-            games=[str(g) for g in group["game_id"]],
+            games=games,
+            draws=draws,
+            seed=seed,
+            cells=[
+                (g, int(r), v, tuple(la))
+                for g, r, v, la in zip(games, group["player"], views, legal, strict=True)
+            ],
         )
     return out
 

@@ -9,7 +9,8 @@ resumes where it stopped. `profile_store` then gives, per model:
   counted as independent), and ``unlabelled``: how many traces got no label, by reason
   (``uncertain``, ``unsupported_language``, ``error``);
 - ``behavior``: the behavioural style weights of `stratlens.profiler.behavior.behavior_profile`
-  (None when that fit is not available or fails, with the reason in ``behavior_error``);
+  with their bootstrap intervals and the goodness-of-fit test (``fit``: G², df, p, verdict),
+  None when that fit is not available or fails, with the reason in ``behavior_error``;
 - ``coherence``: the says-vs-does rate of `stratlens.profiler.coherence` with its interval.
 """
 
@@ -33,6 +34,8 @@ from stratlens.profiler.coherence import (
 from stratlens.profiler.text._base import ABSTENTIONS, LABELS, TextClassifier, make_classifier
 
 CHUNK = 64
+#: Parametric-bootstrap refits behind each behavioural profile's intervals and fit p-value.
+BEHAVIOR_DRAWS = 100
 
 _SQL = """
 SELECT d.id, d.run_id, d.model, e.game_id, d.episode_id, d.step, d.player, d.agent,
@@ -171,7 +174,7 @@ def _behavior(store: Any, run: str | Sequence[str] | None) -> tuple[dict[str, An
     runs = run if run is None or isinstance(run, str) else list(run)
     frame = load_decisions(store, run=runs, include_opponents=True)
     try:
-        profiles = behavior_profile(frame)
+        profiles = behavior_profile(frame, draws=BEHAVIOR_DRAWS)
     except (ValueError, ArithmeticError) as exc:
         return {}, f"behavioural fit failed: {exc}"
     return {str(model): prof.to_dict() for model, prof in profiles.items()}, None
