@@ -103,7 +103,7 @@ def test_reference_agents_recovered_on_classic(classic_store: Path) -> None:
         assert p.weights[style] >= 0.9, (model, p.weights)
         assert sum(p.weights.values()) == pytest.approx(1.0)
         assert p.n_decisions == 12 * 2 * 30
-    assert profiles["baseline/minimax"].noise < 0.01  # it never deviates from its style
+    assert profiles["baseline/minimax"].noise["minimax"] < 0.01  # it never leaves its style
 
 
 def test_logit_noise_also_recovers_the_styles(classic_store: Path) -> None:

@@ -13,8 +13,11 @@ import pytest
 from scipy.stats import chi2
 
 from stratlens.profiler._gof import fit_test, saturated_loglik
+from stratlens.profiler._mixture import attribute_tremble
+from stratlens.profiler._style_models import noisy_probs, style_basis
 from stratlens.profiler.behavior_recovery import (
     CONTROLS,
+    Sample,
     profile,
     simulate,
     suite_cells,
@@ -47,10 +50,11 @@ def test_classic_suite_cells_and_degrees_of_freedom() -> None:
     free = sum(len(c.legal) - 1 for c in cells)
     assert free == 33
     p = profile(simulate("minimax", 5, np.random.default_rng(0)))
-    assert p.fit is not None and p.fit.df == free - 4  # 3 free weights and the noise
+    # Free weights: minimax, trust, belief at depths 2 and 3, other -> 4.
+    assert p.fit is not None and p.fit.df == free - 4
 
 
-@pytest.mark.parametrize("agent", ["nash", "qre:5", "level:1", "level:3", "qre:0.5"])
+@pytest.mark.parametrize("agent", ["nash", "qre:5", "level:1", "qre:0.5"])
 def test_negative_controls_are_rejected(agent: str) -> None:
     rng = np.random.default_rng(sum(map(ord, agent)))
     p = profile(simulate(agent, TRIALS, rng))
@@ -86,7 +90,7 @@ def test_random_player_is_other_and_fits() -> None:
 def test_controls_are_the_agents_they_claim() -> None:
     # Level 1 best-responds to a uniform other player; in the prisoner's dilemma it defects,
     # in pure coordination it is indifferent; nash and qre differ from every style somewhere.
-    assert set(CONTROLS) == {"nash", "qre:0.5", "qre:5", "level:1", "level:3", "random"}
+    assert set(CONTROLS) == {"nash", "qre:0.5", "qre:5", "level:1"}
     from stratlens.profiler.behavior_recovery import agent_probs
 
     pd_cell = next(c for c in suite_cells() if c.game_id == "prisoners_dilemma")
@@ -94,3 +98,73 @@ def test_controls_are_the_agents_they_claim() -> None:
     mp = next(c for c in suite_cells() if c.game_id == "matching_pennies")
     assert agent_probs("qre:5", mp) == pytest.approx([0.5, 0.5])
     assert agent_probs("qre:0.5", pd_cell)[1] > 0.5  # leans to defection, far from certain
+
+
+# -- noise apart from `other`, belief depth ---------------------------------------------------
+
+
+def test_attribute_tremble_by_hand() -> None:
+    # On-style shares (minimax, trust, belief@2, belief@3) then the uniform share.
+    w, eps = attribute_tremble(np.array([0.6, 0.0, 0.0, 0.0, 0.4]))
+    assert eps == pytest.approx(0.4) and w == pytest.approx([1.0, 0.0, 0.0, 0.0, 0.0])
+    # A = 0.5 can carry u = 0.5 at eps = 0.5 exactly: weights 0.3/0.5 and 0.2/0.5.
+    w, eps = attribute_tremble(np.array([0.3, 0.0, 0.2, 0.0, 0.5]))
+    assert eps == pytest.approx(0.5) and w == pytest.approx([0.6, 0.0, 0.4, 0.0, 0.0])
+    # A = 0.2 carries at most 0.2 of uniform play: the other 0.6 is `other`.
+    w, eps = attribute_tremble(np.array([0.2, 0.0, 0.0, 0.0, 0.8]))
+    assert eps == pytest.approx(0.5) and w == pytest.approx([0.4, 0.0, 0.0, 0.0, 0.6])
+
+
+def test_tremble_and_other_give_the_same_likelihood() -> None:
+    # Why the split is a convention: minimax trembling 40% and 60% minimax + 40% uniform put
+    # the same probability on every action of every cell.
+    cells = suite_cells()
+    bases = [style_basis(c.view, c.legal) for c in cells]
+    for basis in bases:
+        trembling = noisy_probs(basis, "tremble", 0.4)[0]
+        split = (
+            0.6 * noisy_probs(basis, "tremble", 0.0)[0]
+            + 0.4 * noisy_probs(basis, "tremble", 0.0)[-1]
+        )
+        assert trembling == pytest.approx(split)
+
+
+def test_a_noisy_minimax_player_is_minimax() -> None:
+    p = profile(simulate("minimax", TRIALS, np.random.default_rng(40), eps=0.4))
+    assert p.weights["minimax"] >= 0.9, p.weights
+    assert p.weights["other"] <= 0.05
+    assert p.noise["minimax"] == pytest.approx(0.4, abs=0.08)
+    assert p.fit is not None and p.fit.p is not None and p.fit.p > 0.01
+
+
+@pytest.mark.parametrize(("agent", "depth"), [("belief_anticipation", 2), ("level:3", 3)])
+def test_belief_depth_is_recovered(agent: str, depth: int) -> None:
+    p = profile(simulate(agent, TRIALS, np.random.default_rng(depth), eps=0.1))
+    assert p.weights["belief_anticipation"] >= 0.85, p.weights
+    assert p.depth == depth, p.depth_weights
+    assert p.fit is not None and not p.fit.rejected
+
+
+def test_no_depth_without_belief() -> None:
+    p = profile(simulate("trust_based", TRIALS, np.random.default_rng(5)))
+    assert p.depth is None and p.weights["trust_based"] >= 0.95
+
+
+def test_logit_noise_has_one_precision_per_style() -> None:
+    # Minimax at lambda 8 and trust at lambda 40, half the decisions each.
+    rng = np.random.default_rng(8)
+    sample_m = simulate("minimax", 60, rng, lam=8.0)
+    sample_t = simulate("trust_based", 60, rng, lam=40.0)
+    merged = Sample(
+        sample_m.views + sample_t.views,
+        sample_m.legal + sample_t.legal,
+        sample_m.actions + sample_t.actions,
+        sample_m.cells + sample_t.cells,
+        sample_m.games + sample_t.games,
+    )
+    p = profile(merged, noise="logit")
+    assert p.weights["minimax"] == pytest.approx(0.5, abs=0.1)
+    assert p.weights["trust_based"] == pytest.approx(0.5, abs=0.1)
+    assert 4.0 < p.noise["minimax"] < 16.0, p.noise
+    assert p.noise["trust_based"] > 2 * p.noise["minimax"], p.noise
+    assert p.fit is not None and p.fit.df == 33 - 4 - 3  # 4 free weights, 3 precisions

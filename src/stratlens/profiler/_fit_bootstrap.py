@@ -12,7 +12,7 @@ anti-conservative there); the bootstrap reference is built at the observed cell 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +25,8 @@ LEVEL = 0.95
 
 @dataclass(frozen=True, eq=False)
 class BootstrapDraws:
-    """The refitted weights (draws, styles), noise (draws,) and deviances (draws,)."""
+    """The refitted style weights (draws, styles incl. other), per-style noise (draws, 3) and
+    deviances (draws,)."""
 
     weights: FloatArray
     noise: FloatArray
@@ -50,7 +51,7 @@ def _saturated(counts: FloatArray) -> float:
 
 def predicted(basis: StyleBasis, fitted: MixtureFit, noise: Noise) -> FloatArray:
     """The fitted mixture's choice distribution over the cell's legal actions."""
-    q = noisy_probs(basis, noise, fitted.noise).T @ fitted.weights
+    q = noisy_probs(basis, noise, fitted.params).T @ fitted.weights
     out: FloatArray = np.clip(q, 0.0, None) / max(float(q.sum()), 1e-300)
     return out
 
@@ -62,12 +63,13 @@ def bootstrap(
     noise: Noise,
     draws: int,
     rng: np.random.Generator,
+    style_of: Sequence[int] = (0, 1, 2),
 ) -> BootstrapDraws:
     """``draws`` parametric bootstrap refits (see the module docstring)."""
     cells = list(sizes)
     probs = [predicted(bases[c], fitted, noise) for c in cells]
-    weights = np.empty((draws, len(fitted.weights)))
-    noises = np.empty(draws)
+    weights = np.empty((draws, len(fitted.style_weights)))
+    noises = np.empty((draws, len(fitted.style_noise)))
     deviance = np.empty(draws)
     for b in range(draws):
         row_bases, row_chosen, row_counts = [], [], []
@@ -79,8 +81,8 @@ def bootstrap(
                 row_bases.append(bases[c])
                 row_chosen.append(int(j))
                 row_counts.append(float(counts[j]))
-        refit = fit_mixture(row_bases, row_chosen, noise, row_counts)
-        weights[b] = refit.weights
-        noises[b] = refit.noise
+        refit = fit_mixture(row_bases, row_chosen, noise, row_counts, style_of)
+        weights[b] = refit.style_weights
+        noises[b] = refit.style_noise
         deviance[b] = max(0.0, 2.0 * (saturated - refit.loglik))
     return BootstrapDraws(weights, noises, deviance)

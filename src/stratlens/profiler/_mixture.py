@@ -1,11 +1,24 @@
 """Maximum-likelihood finite mixture of the style models over a set of decisions.
 
-Each decision is explained by the mixture ``sum_s w_s p_s(action)``: the weights are the
-share of decisions each style accounts for (EM steps, then SLSQP on the simplex), and the one
-noise parameter shared by the modelled styles is chosen by maximising the profile
-log-likelihood (a log-spaced grid over its bounds, then a bounded Brent search between the best
-grid point's neighbours). Rows may carry counts: decisions that share a situation and an action
-are one row with its count, which gives the same fit in a fraction of the time.
+Each decision is explained by the mixture ``sum_c w_c p_c(action) + w_other / n``: the
+components c are minimax, trust_based and belief_anticipation at each fitted depth (level 2, 3,
+…), and the weights the share of decisions each accounts for (EM steps, then SLSQP on the
+simplex). Rows may carry counts: decisions that share a situation and an action are one row with
+its count, which gives the same fit in a fraction of the time.
+
+**Noise, and why it is not `other`.** With tremble noise a style plays its own choice with
+probability 1 − ε and a uniform action with probability ε. In a mixture of decisions the
+likelihood then sees only each style's *on-style* share ``a_s = w_s (1 − ε_s)`` and the total
+uniform share ``u``; how u splits between the styles' trembles and ``other`` leaves every
+choice probability unchanged, so no amount of data can tell a minimax player who trembles 40%
+of the time from one who plays minimax 60% of the time and at random 40%. The fit estimates
+what the data identify, (a, u), a concave problem with one optimum, and the profile reads u as
+the styles' own noise first: a common ε = u / (Σa + u) up to ``EPS_MAX`` (0.5: a style is never
+noisier than it is itself), and ``other`` is only the uniform play beyond that
+(`attribute_tremble`). Uniform play says nothing about which style trembled, so the tremble
+is one ε for every style. With logit noise, ``softmax(λ_s · values)``, the noise has a shape
+(near-best actions are likelier) and each style gets its own precision λ_s, fitted by L-BFGS-B
+from the best common λ of a grid; belief depths share belief's λ.
 """
 
 from __future__ import annotations
@@ -24,18 +37,36 @@ from stratlens.profiler._style_models import (
     noisy_probs,
 )
 
+#: The largest tremble a style is credited with; uniform play beyond it is `other`.
+EPS_MAX = 0.5
+#: The tremble in the likelihood of the identified (a, u) fit: keeps log-probabilities finite.
+TREMBLE_FLOOR = 1e-9
+#: Component index -> style index (minimax, trust_based, belief_anticipation) for 3 styles.
+STYLE_COUNT = 3
+
 
 @dataclass(frozen=True, eq=False)
 class MixtureFit:
-    weights: FloatArray  # (styles,), summing to 1
-    noise: float
+    """A fitted mixture.
+
+    ``weights`` (components, then ``other``) and ``params`` (one noise parameter per component)
+    are what the likelihood uses: with tremble noise, the identified on-style shares and the
+    floor. ``style_weights`` (minimax, trust_based, belief_anticipation, other) and
+    ``style_noise`` (one per style) are the profile, after `attribute_tremble`;
+    ``depth_weights`` splits the belief weight over the fitted depths (NaN when it is 0).
+    """
+
+    weights: FloatArray
+    params: FloatArray
     loglik: float
-    responsibilities: FloatArray  # (decisions, styles): posterior of each style per decision
+    style_weights: FloatArray
+    style_noise: FloatArray
+    depth_weights: FloatArray
 
 
 class Prepared:
     """The decisions' style numbers as padded arrays, so that a likelihood matrix for any
-    noise parameter is a few array operations."""
+    noise parameters is a few array operations."""
 
     def __init__(
         self,
@@ -57,13 +88,15 @@ class Prepared:
             self.chosen_probs[i] = b.probs[:, c]
             self.values[i, :, : len(b.legal)] = b.values
 
-    def likelihood(self, noise: Noise, param: float) -> FloatArray:
-        """``L[d, s]``: probability of decision d's action under style s (``other`` last)."""
+    def likelihood(self, noise: Noise, param: float | FloatArray) -> FloatArray:
+        """``L[d, c]``: probability of decision d's action under component c (``other``
+        last); ``param`` is one noise parameter or one per component."""
         uniform = 1.0 / self.n_actions
+        p = np.broadcast_to(np.asarray(param, dtype=float), (self.chosen_probs.shape[1],))
         if noise == "tremble":
-            styled = (1.0 - param) * self.chosen_probs + param * uniform[:, None]
+            styled = (1.0 - p) * self.chosen_probs + p * uniform[:, None]
         elif noise == "logit":
-            z = param * self.values
+            z = p[None, :, None] * self.values
             z = z - z.max(axis=2, keepdims=True)
             e = np.exp(z)
             rows = np.arange(len(self.chosen))
@@ -90,7 +123,7 @@ def _em_step(lik: FloatArray, w: FloatArray, counts: FloatArray) -> FloatArray:
 
 
 def _loglik(lik: FloatArray, w: FloatArray, counts: FloatArray) -> float:
-    return float((counts * np.log(lik @ w)).sum())
+    return float((counts * np.log(np.maximum(lik @ w, 1e-300))).sum())
 
 
 def em_weights(
@@ -135,36 +168,102 @@ def em_weights(
     return w, _loglik(lik, w, c)
 
 
+def attribute_tremble(shares: FloatArray, eps_max: float = EPS_MAX) -> tuple[FloatArray, float]:
+    """From identified shares (on-style shares a_c, then the uniform share u) to weights and
+    one tremble ε: u is the styles' noise up to ``eps_max``, ``other`` the rest.
+
+    With A = Σ a_c: if u ≤ A·ε_max/(1 − ε_max), ε = u / (A + u) and ``other`` is 0; else
+    ε = ε_max and ``other`` = u − A·ε_max/(1 − ε_max). Each weight is a_c / (1 − ε).
+    """
+    a, u = shares[:-1], float(shares[-1])
+    total = float(a.sum())
+    room = total * eps_max / (1.0 - eps_max)
+    eps = u / (total + u) if u <= room and total + u > 0 else eps_max
+    other = 0.0 if u <= room else u - room
+    out = np.append(a / (1.0 - eps), other)
+    out /= out.sum()
+    return out, float(eps)
+
+
+def _by_style(weights: FloatArray, style_of: Sequence[int]) -> tuple[FloatArray, FloatArray]:
+    """(style weights incl. other, belief depth shares) from component weights."""
+    out = np.zeros(STYLE_COUNT + 1)
+    for c, s in enumerate(style_of):
+        out[s] += weights[c]
+    out[-1] = weights[-1]
+    belief = np.asarray([weights[c] for c, s in enumerate(style_of) if s == STYLE_COUNT - 1])
+    depth = belief / belief.sum() if belief.sum() > 1e-12 else np.full(belief.shape, np.nan)
+    return out, depth
+
+
+def _fit_tremble(prepared: Prepared, style_of: Sequence[int]) -> MixtureFit:
+    params = np.full(len(style_of), TREMBLE_FLOOR)
+    shares, ll = em_weights(prepared.likelihood("tremble", params), counts=prepared.counts)
+    weights, eps = attribute_tremble(shares)
+    by_style, depth = _by_style(weights, style_of)
+    return MixtureFit(shares, params, ll, by_style, np.full(STYLE_COUNT, eps), depth)
+
+
+def _fit_logit(prepared: Prepared, style_of: Sequence[int]) -> MixtureFit:
+    lo, hi = noise_bounds("logit")
+    cache: dict[tuple[float, ...], tuple[FloatArray, float]] = {}
+    index = np.asarray(style_of)
+
+    def profile(per_style: FloatArray) -> float:
+        key = tuple(float(x) for x in per_style)
+        if key not in cache:
+            lik = prepared.likelihood("logit", per_style[index])
+            cache[key] = em_weights(lik, counts=prepared.counts)
+        return cache[key][1]
+
+    def common(x: float) -> float:
+        return profile(np.full(STYLE_COUNT, x))
+
+    grid = np.geomspace(lo, hi, 12)
+    values = [common(float(g)) for g in grid]
+    j = int(np.argmax(values))
+    a, b = float(grid[max(j - 1, 0)]), float(grid[min(j + 1, grid.size - 1)])
+    res = minimize_scalar(
+        lambda x: -common(float(x)), bounds=(a, b), method="bounded", options={"xatol": 1e-4}
+    )
+    start = float(res.x) if -float(res.fun) > values[j] else float(grid[j])
+    scale = float(prepared.counts.sum())
+    own = minimize(
+        lambda z: -profile(np.exp(z)) / scale,
+        np.full(STYLE_COUNT, np.log(start)),
+        method="L-BFGS-B",
+        bounds=[(np.log(lo), np.log(hi))] * STYLE_COUNT,
+        options={"ftol": 1e-12},
+    )
+    best = np.exp(np.asarray(own.x, dtype=float))
+    if profile(best) < common(start):
+        best = np.full(STYLE_COUNT, start)
+    w, ll = cache[tuple(float(x) for x in best)]
+    by_style, depth = _by_style(w, style_of)
+    return MixtureFit(w, best[index], ll, by_style, best, depth)
+
+
 def fit_mixture(
     bases: Sequence[StyleBasis],
     chosen: Sequence[int],
     noise: Noise,
     counts: Sequence[float] | None = None,
+    style_of: Sequence[int] = (0, 1, 2),
 ) -> MixtureFit:
-    """The maximum-likelihood weights and noise for these decisions (rows with ``counts``)."""
+    """The maximum-likelihood mixture for these decisions (rows with ``counts``);
+    ``style_of[c]`` is the style of the basis' row c (0 minimax, 1 trust, 2 belief)."""
     if not bases:
         raise ValueError("no decisions to fit")
-    lo, hi = noise_bounds(noise)
-    grid = np.geomspace(lo, hi, 12)
     prepared = Prepared(bases, chosen, counts)
-    cache: dict[float, tuple[FloatArray, float]] = {}
+    if noise == "tremble":
+        return _fit_tremble(prepared, style_of)
+    if noise == "logit":
+        return _fit_logit(prepared, style_of)
+    raise ValueError(f"unknown noise model {noise!r}")
 
-    def profile(param: float) -> float:
-        if param not in cache:
-            lik = prepared.likelihood(noise, param)
-            cache[param] = em_weights(lik, counts=prepared.counts)
-        return cache[param][1]
 
-    values = [profile(float(p)) for p in grid]
-    j = int(np.argmax(values))
-    a, b = float(grid[max(j - 1, 0)]), float(grid[min(j + 1, grid.size - 1)])
-    res = minimize_scalar(
-        lambda x: -profile(float(x)), bounds=(a, b), method="bounded", options={"xatol": 1e-4}
-    )
-    best = float(res.x) if -float(res.fun) > values[j] else float(grid[j])
-    profile(best)
-    w, ll = cache[best]
-    lik = prepared.likelihood(noise, best)
-    post = lik * w
-    post /= post.sum(axis=1, keepdims=True)
-    return MixtureFit(weights=w, noise=best, loglik=ll, responsibilities=post)
+def free_parameters(noise: Noise, style_of: Sequence[int]) -> int:
+    """The mixture's free parameters: its weights on the simplex, and with logit noise one
+    precision per style (the tremble's split against `other` is not a parameter of the
+    likelihood)."""
+    return len(style_of) + (STYLE_COUNT if noise == "logit" else 0)

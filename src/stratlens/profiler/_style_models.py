@@ -72,17 +72,36 @@ def payoff_scale(view: DecisionView) -> float:
     return hi - lo if hi > lo else 1.0
 
 
-def style_basis(view: DecisionView, legal: Sequence[int], *, k: int = 2) -> StyleBasis:
-    """Each modelled style's probabilities and scaled values on ``legal`` (in that order).
+def components(depths: Sequence[int]) -> tuple[tuple[str, int], ...]:
+    """The mixture's modelled components: (style, belief level) — minimax, trust_based, then
+    belief_anticipation once per level in ``depths`` (the level is 0 for the other styles)."""
+    return (
+        ("minimax", 0),
+        ("trust_based", 0),
+        *(("belief_anticipation", int(d)) for d in depths),
+    )
+
+
+def style_basis(
+    view: DecisionView,
+    legal: Sequence[int],
+    *,
+    k: int = 2,
+    depths: Sequence[int] | None = None,
+) -> StyleBasis:
+    """Each modelled component's probabilities and scaled values on ``legal`` (in that
+    order): the three styles with belief at level ``k``, or with ``depths`` one belief row per
+    level (`components`).
 
     A style that puts no mass on any legal action gets uniform probabilities there.
     """
     legal_t = tuple(int(a) for a in legal)
     scale = payoff_scale(view)
-    probs = np.zeros((len(MODELLED), len(legal_t)))
-    values = np.zeros((len(MODELLED), len(legal_t)))
-    for s, style in enumerate(MODELLED):
-        res = style_choice(style, view, k=k)  # type: ignore[arg-type]
+    rows = components((k,) if depths is None else depths)
+    probs = np.zeros((len(rows), len(legal_t)))
+    values = np.zeros((len(rows), len(legal_t)))
+    for s, (style, level) in enumerate(rows):
+        res = style_choice(style, view, k=level or k)  # type: ignore[arg-type]
         pos = {a: i for i, a in enumerate(res.actions)}
         for j, a in enumerate(legal_t):
             if a in pos:
@@ -93,10 +112,12 @@ def style_basis(view: DecisionView, legal: Sequence[int], *, k: int = 2) -> Styl
     return StyleBasis(legal_t, probs, values)
 
 
-def noisy_probs(basis: StyleBasis, noise: Noise, param: float) -> FloatArray:
-    """(styles incl. ``other``, actions): each style's choice probabilities under the noise."""
+def noisy_probs(basis: StyleBasis, noise: Noise, param: float | FloatArray) -> FloatArray:
+    """(styles incl. ``other``, actions): each style's choice probabilities under the noise;
+    ``param`` is one noise parameter for every row or one per row of the basis."""
     n = len(basis.legal)
     uniform = np.full((1, n), 1.0 / n)
+    param = np.asarray(param, dtype=float).reshape(-1, 1) if np.ndim(param) else param
     if noise == "tremble":
         styled = (1.0 - param) * basis.probs + param * uniform
     elif noise == "logit":

@@ -3,19 +3,23 @@
 Public entry point (used by ``stratlens profile``)::
 
     frame = load_decisions(store, run=run, include_opponents=True)
-    profiles = behavior_profile(frame, noise="tremble", k=2)   # -> dict[model, StyleProfile]
+    profiles = behavior_profile(frame, noise="tremble")   # -> dict[model, StyleProfile]
     profiles["openai/gpt-4o"].weights   # {"minimax": .., "trust_based": ..,
                                         #  "belief_anticipation": .., "other": ..}
+    profiles["openai/gpt-4o"].fit.verdict   # does any mixture of the styles fit at all?
 
 Each style of ``reference/profiles.md`` (``minimax``, ``trust_based``,
-``belief_anticipation`` at level ``k``; ``other`` = uniform) is a choice model with noise
+``belief_anticipation`` at depths 2 and 3; ``other`` = uniform) is a choice model with noise
 (`stratlens.profiler._style_models`: by default the style's own choice probabilities mixed
-with uniform play, ``(1 - eps) * probs + eps / n``; or logit on the style's values). A model's
-decisions over all its games are explained as a finite mixture ``sum_s w_s p_s(action)`` fitted
-by maximum likelihood (EM for the weights, one noise parameter shared by the styles): ``w_s``
-is the weight of each style, the share of decisions the style accounts for. The noise is
-bounded (``eps <= 0.5``, ``lam >= 2``) so that near-uniform play is attributed to ``other``
-and not to a style with maximal noise.
+with uniform play, ``(1 - eps) * probs + eps / n``; or logit on the style's values, one
+precision per style). A model's decisions over all its games are explained as a finite mixture
+``sum_s w_s p_s(action)`` fitted by maximum likelihood (`stratlens.profiler._mixture`):
+``w_s`` is the weight of each style, the share of decisions the style accounts for, with the
+belief weight split by depth. Uniform play is read as the styles' own tremble up to
+``eps = 0.5`` and as ``other`` beyond (the likelihood cannot tell the two apart: see
+`_mixture`), so a noisy minimax player is minimax. Each profile carries a likelihood-ratio
+test against the saturated per-(game, role) model (`stratlens.profiler._gof`) and, with
+``draws``, parametric-bootstrap intervals on the weights (`_fit_bootstrap`).
 
 Only the subject's decisions with a legal action (``parse_status == "ok"``) are fitted; their
 views are rebuilt from the stored rows (`stratlens.profiler._replay`). A game informs the
@@ -44,13 +48,15 @@ from stratlens.games import (
 )
 from stratlens.profiler._fit_bootstrap import bootstrap
 from stratlens.profiler._gof import FitTest, fit_test
-from stratlens.profiler._mixture import fit_mixture
+from stratlens.profiler._mixture import fit_mixture, free_parameters
 from stratlens.profiler._replay import ONE_SHOT_KINDS, decision_views
 from stratlens.profiler._style_models import (
+    MODELLED,
     NOISES,
     STYLES,
     Noise,
     StyleBasis,
+    components,
     noisy_probs,
     style_basis,
 )
@@ -59,22 +65,29 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_K = 2
-#: Free parameters of the mixture: the weights (on the simplex) and the shared noise.
-N_PARAMS = len(STYLES) - 1 + 1
+#: The belief-anticipation depths fitted: level 2 (the other best-responds to a uniform me)
+#: and level 3 (it expects me to be level 2). Level 1 (best reply to a uniform other) reads
+#: only one's own payoffs and is no opponent model (``reference/profiles.md``: `other`).
+DEFAULT_DEPTHS = (2, 3)
+#: Below this belief weight a profile names no depth.
+DEPTH_MIN_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
 class StyleProfile:
-    """The behavioural profile of one model: style weights and the fitted noise."""
+    """The behavioural profile of one model: style weights, each style's noise, the depth of
+    its belief anticipation and how well the mixture fits."""
 
     model: str
     weights: dict[str, float]
-    noise: float
+    noise: dict[str, float]  # per modelled style: tremble ε (one for all) or logit λ_s
     noise_model: str
     loglik: float
     n_decisions: int
     games: tuple[str, ...]
-    k: int = DEFAULT_K
+    depths: tuple[int, ...] = DEFAULT_DEPTHS
+    #: Share of the belief-anticipation weight at each depth (NaN when that weight is 0).
+    depth_weights: dict[int, float] | None = None
     fit: FitTest | None = None  # the goodness-of-fit test of the mixture (`_gof`)
     #: Each weight's 95% parametric-bootstrap percentile interval (None without draws).
     intervals: dict[str, tuple[float, float]] | None = None
@@ -84,16 +97,29 @@ class StyleProfile:
         """The style of largest weight."""
         return max(self.weights, key=lambda s: self.weights[s])
 
+    @property
+    def depth(self) -> int | None:
+        """The belief depth of largest share; None when belief anticipation has less than
+        `DEPTH_MIN_WEIGHT` of the weight (its split by depth then rests on a few choices)."""
+        if self.weights.get("belief_anticipation", 0.0) < DEPTH_MIN_WEIGHT:
+            return None
+        shares = {d: w for d, w in (self.depth_weights or {}).items() if w == w}
+        return max(shares, key=lambda d: shares[d]) if shares else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "weights": dict(self.weights),
-            "noise": self.noise,
+            "noise": dict(self.noise),
             "noise_model": self.noise_model,
             "loglik": self.loglik,
             "n_decisions": self.n_decisions,
             "games": list(self.games),
-            "k": self.k,
+            "depths": list(self.depths),
+            "depth_weights": None
+            if self.depth_weights is None
+            else {str(d): w for d, w in self.depth_weights.items()},
+            "depth": self.depth,
             "fit": None if self.fit is None else self.fit.to_dict(),
             "intervals": None
             if self.intervals is None
@@ -104,15 +130,15 @@ class StyleProfile:
 class _Bases:
     """`style_basis` per (view, legal actions), computed once."""
 
-    def __init__(self, k: int) -> None:
-        self.k = k
+    def __init__(self, depths: Sequence[int]) -> None:
+        self.depths = tuple(depths)
         self.memo: dict[tuple[DecisionView, tuple[int, ...]], StyleBasis] = {}
 
     def __call__(self, view: DecisionView, legal: tuple[int, ...]) -> StyleBasis:
         key = (view, legal)
         hit = self.memo.get(key)
         if hit is None:
-            hit = self.memo[key] = style_basis(view, legal, k=self.k)
+            hit = self.memo[key] = style_basis(view, legal, depths=self.depths)
         return hit
 
 
@@ -122,7 +148,7 @@ def fit_styles(
     actions: Sequence[int],
     *,
     noise: Noise = "tremble",
-    k: int = DEFAULT_K,
+    depths: Sequence[int] = DEFAULT_DEPTHS,
     model: str = "",
     games: Iterable[str] = (),
     cells: Sequence[Hashable] | None = None,
@@ -130,7 +156,8 @@ def fit_styles(
     seed: int = 0,
 ) -> StyleProfile:
     """The mixture fit of one set of decisions: ``views[i]`` with legal actions ``legal[i]``
-    where action ``actions[i]`` was taken, with its goodness-of-fit test.
+    where action ``actions[i]`` was taken, with its goodness-of-fit test. Belief anticipation
+    is fitted at each level of ``depths`` (`_mixture`: each its own component).
 
     ``cells[i]`` names decision i's cell for the test's saturated model (decisions of one cell
     share one situation; `behavior_profile` passes (game, role, view, legal actions)); by default
@@ -140,7 +167,8 @@ def fit_styles(
     """
     if noise not in NOISES:
         raise ValueError(f"unknown noise model {noise!r} (known: {', '.join(NOISES)})")
-    basis = _Bases(k)
+    basis = _Bases(depths)
+    style_of = [MODELLED.index(style) for style, _ in components(depths)]
     keys: list[Hashable] = []
     chosen: list[int] = []
     rows: dict[tuple[Hashable, int], int] = {}  # (cell, action) -> row of the aggregated fit
@@ -160,31 +188,33 @@ def fit_styles(
         [c for _, c in rows],
         noise,
         [counts[r] for r in rows],
+        style_of,
     )
     test = fit_test(
         keys,
         chosen,
         [len(cell_basis[key].legal) for key in keys],
         fitted.loglik,
-        n_params=N_PARAMS,
+        n_params=free_parameters(noise, style_of),
     )
     intervals = None
     if draws > 0:
         boot = bootstrap(
-            cell_basis, Counter(keys), fitted, noise, draws, np.random.default_rng(seed)
+            cell_basis, Counter(keys), fitted, noise, draws, np.random.default_rng(seed), style_of
         )
         test = test.with_bootstrap(boot.p_value(test.statistic), draws)
         bounds = boot.intervals()
         intervals = {s: (float(lo), float(hi)) for s, (lo, hi) in zip(STYLES, bounds, strict=True)}
     return StyleProfile(
         model=model,
-        weights={s: float(w) for s, w in zip(STYLES, fitted.weights, strict=True)},
-        noise=fitted.noise,
+        weights={s: float(w) for s, w in zip(STYLES, fitted.style_weights, strict=True)},
+        noise={s: float(x) for s, x in zip(MODELLED, fitted.style_noise, strict=True)},
         noise_model=noise,
         loglik=fitted.loglik,
         n_decisions=len(keys),
         games=tuple(dict.fromkeys(games)),
-        k=k,
+        depths=tuple(depths),
+        depth_weights={int(d): float(w) for d, w in zip(depths, fitted.depth_weights, strict=True)},
         fit=test,
         intervals=intervals,
     )
@@ -204,7 +234,7 @@ def behavior_profile(
     *,
     history: pd.DataFrame | None = None,
     noise: Noise = "tremble",
-    k: int = DEFAULT_K,
+    depths: Sequence[int] = DEFAULT_DEPTHS,
     draws: int = 0,
     seed: int = 0,
 ) -> dict[str, StyleProfile]:
@@ -228,7 +258,7 @@ def behavior_profile(
             legal,
             [int(a) for a in group["action"]],
             noise=noise,
-            k=k,
+            depths=depths,
             model=str(model),
             games=games,
             draws=draws,

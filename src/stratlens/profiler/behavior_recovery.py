@@ -9,9 +9,13 @@ cell played ``trials`` times. The rules are the reference agents' own computatio
 - a mixture: each decision drawn from style s with probability w_s (the model the profile
   fits, its weights the truth);
 - negative controls, players that are none of the styles: ``nash`` (the selected Nash
-  equilibrium), ``qre:LAM`` (logit QRE at precision LAM), ``level:K`` (level-K best response;
-  level 2 *is* ``belief_anticipation``) and ``random`` (uniform: the ``other`` component
-  itself, a control for the weights rather than for the fit test).
+  equilibrium), ``qre:LAM`` (logit QRE at precision LAM), ``level:1`` (best reply to a uniform
+  other: own payoffs only, no opponent model) and ``random`` (uniform: the ``other`` component
+  itself, a control for the weights rather than for the fit test);
+- ``level:K`` for K ≥ 2 *is* belief anticipation at depth K (level 2 is
+  ``belief_anticipation``): level 3 checks that the depth is recovered;
+- ``logit`` players: a style choosing ``softmax(lam · values)`` on the style's own values
+  (`simulate(..., lam=...)`), for the logit noise model.
 
 `simulate` draws the decisions, `profile` fits them with `fit_styles`. Tests use a few
 replications; ``bench/profiler_recovery.py`` runs many and prints rejection rates, interval
@@ -29,11 +33,12 @@ import numpy as np
 from stratlens.agents import style_choice
 from stratlens.games import DecisionView, list_games
 from stratlens.profiler._replay import ONE_SHOT_KINDS
-from stratlens.profiler._style_models import FloatArray, Noise
+from stratlens.profiler._style_models import MODELLED, FloatArray, Noise, noisy_probs, style_basis
 from stratlens.profiler.behavior import StyleProfile, _legal_of, catalog_views, fit_styles
 
 STYLE_AGENTS = ("minimax", "trust_based", "belief_anticipation")
-CONTROLS = ("nash", "qre:0.5", "qre:5", "level:1", "level:3", "random")
+#: Players that no style mixture should fit (``random`` is `other` itself: it should fit).
+CONTROLS = ("nash", "qre:0.5", "qre:5", "level:1")
 
 
 @dataclass(frozen=True)
@@ -83,12 +88,26 @@ def agent_probs(agent: str, cell: Cell) -> FloatArray:
     return _aligned(res.actions, res.probs, cell.legal)
 
 
-def mixture_probs(weights: Mapping[str, float], cell: Cell, eps: float = 0.0) -> FloatArray:
+@cache
+def logit_probs(style: str, cell: Cell, lam: float) -> FloatArray:
+    """``softmax(lam · values)`` of a style (values scaled by the decision's payoff range)."""
+    basis = style_basis(cell.view, cell.legal)
+    row = MODELLED.index(style)
+    out: FloatArray = noisy_probs(basis, "logit", lam)[row]
+    return out
+
+
+def mixture_probs(
+    weights: Mapping[str, float], cell: Cell, eps: float = 0.0, lam: float | None = None
+) -> FloatArray:
     """The choice distribution of a player who draws agent a with probability weights[a] and
-    trembles (uniform) with probability ``eps``."""
+    trembles (uniform) with probability ``eps``; with ``lam`` the styles choose by logit."""
     n = len(cell.legal)
     total = sum(weights.values())
-    p = sum(w / total * agent_probs(a, cell) for a, w in weights.items())
+    p = sum(
+        w / total * (agent_probs(a, cell) if lam is None else logit_probs(a, cell, lam))
+        for a, w in weights.items()
+    )
     out: FloatArray = (1.0 - eps) * np.asarray(p) + eps / n
     return out
 
@@ -110,17 +129,18 @@ def simulate(
     rng: np.random.Generator,
     *,
     eps: float = 0.0,
+    lam: float | None = None,
     suite: str = "classic",
 ) -> Sample:
     """``trials`` decisions per cell of ``suite`` by the player ``weights`` (an agent name or
-    a mixture of agents), with tremble ``eps``."""
+    a mixture of agents), with tremble ``eps`` (or, with ``lam``, logit choice)."""
     w = {weights: 1.0} if isinstance(weights, str) else dict(weights)
     views: list[DecisionView] = []
     legal: list[tuple[int, ...]] = []
     actions: list[int] = []
     cells: list[tuple[str, int]] = []
     for cell in suite_cells(suite):
-        counts = rng.multinomial(trials, mixture_probs(w, cell, eps))
+        counts = rng.multinomial(trials, mixture_probs(w, cell, eps, lam))
         for j, k in enumerate(counts):
             views += [cell.view] * int(k)
             legal += [cell.legal] * int(k)
