@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from scipy.stats import chi2
 
+from stratlens.profiler._fit_bootstrap import BootstrapDraws
 from stratlens.profiler._gof import fit_test, saturated_loglik
 from stratlens.profiler._mixture import attribute_tremble
 from stratlens.profiler._style_models import noisy_probs, style_basis
@@ -168,3 +169,29 @@ def test_logit_noise_has_one_precision_per_style() -> None:
     assert 4.0 < p.noise["minimax"] < 16.0, p.noise
     assert p.noise["trust_based"] > 2 * p.noise["minimax"], p.noise
     assert p.fit is not None and p.fit.df == 33 - 4 - 3  # 4 free weights, 3 precisions
+
+
+# -- intervals on the weights ---------------------------------------------------------------
+
+
+def test_basic_bootstrap_interval_by_hand() -> None:
+    # Draws of one weight 0.1, 0.2, ..., 0.9 around an estimate of 0.3: the 2.5% and 97.5%
+    # quantiles are 0.12 and 0.88, so [2·0.3 − 0.88, 2·0.3 − 0.12] = [-0.28, 0.48] → [0, 0.48].
+    draws = np.linspace(0.1, 0.9, 9)[:, None]
+    boot = BootstrapDraws(draws, np.zeros((9, 3)), np.arange(9.0))
+    ((low, high),) = boot.intervals(np.array([0.3]))
+    assert low == 0.0 and high == pytest.approx(0.48)
+    # p-value: 3 of 9 draws at or above 5.5 (6, 7, 8): (1 + 3) / 10.
+    assert boot.p_value(5.5) == pytest.approx(0.4)
+
+
+def test_intervals_cover_a_mixture() -> None:
+    truth = {"minimax": 0.5, "trust_based": 0.3, "belief_anticipation": 0.2, "other": 0.0}
+    player = {k: v for k, v in truth.items() if v}
+    p = profile(simulate(player, TRIALS, np.random.default_rng(12), eps=0.1), draws=49, seed=2)
+    assert p.intervals is not None
+    for style, w in truth.items():
+        low, high = p.intervals[style]
+        assert low <= w <= high, (style, w, low, high, p.weights)
+        assert high - low < 0.35, (style, low, high)
+    assert p.intervals["other"][0] == 0.0

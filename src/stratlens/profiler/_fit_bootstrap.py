@@ -2,9 +2,9 @@
 the fit test that does not lean on the χ² approximation.
 
 Each draw simulates, in every cell, as many decisions as were observed from the *fitted*
-mixture's choice distribution, refits the mixture (weights and noise) and records the refitted
-weights and the deviance G² against the saturated model. The weights' interval is the
-percentile interval of the refitted weights; the bootstrap p-value of the fit test is
+mixture's choice distribution, refits the mixture and records the refitted style weights and
+the deviance G² against the saturated model. The weights' interval is the basic bootstrap
+interval (`BootstrapDraws.intervals`); the bootstrap p-value of the fit test is
 ``(1 + #{G²* >= G²}) / (1 + draws)`` (Davison and Hinkley 1997, ch. 4). The χ² reference
 rejects true styles too often when cells have few expected choices of some actions (G² is
 anti-conservative there); the bootstrap reference is built at the observed cell sizes.
@@ -36,10 +36,19 @@ class BootstrapDraws:
         n = len(self.deviance)
         return float((1 + np.sum(self.deviance >= observed - 1e-9)) / (1 + n))
 
-    def intervals(self, level: float = LEVEL) -> FloatArray:
-        """(styles, 2): the percentile interval of each weight."""
+    def intervals(self, observed: FloatArray, level: float = LEVEL) -> FloatArray:
+        """(styles, 2): the basic bootstrap interval of each weight,
+        ``[2ŵ − q_hi, 2ŵ − q_lo]`` clipped to [0, 1].
+
+        The basic interval rather than the percentile one: a weight near 0 or 1 is biased
+        toward the inside (trembles land on actions other styles predict), the refits repeat
+        that bias, and reflecting the quantiles about the estimate takes it back out.
+        """
         alpha = (1 - level) / 2
-        out: FloatArray = np.quantile(self.weights, [alpha, 1 - alpha], axis=0).T
+        q_lo, q_hi = np.quantile(self.weights, [alpha, 1 - alpha], axis=0)
+        low = np.clip(2 * observed - q_hi, 0.0, 1.0)
+        high = np.clip(2 * observed - q_lo, 0.0, 1.0)
+        out: FloatArray = np.column_stack([low, high])
         return out
 
 

@@ -89,7 +89,7 @@ class StyleProfile:
     #: Share of the belief-anticipation weight at each depth (NaN when that weight is 0).
     depth_weights: dict[int, float] | None = None
     fit: FitTest | None = None  # the goodness-of-fit test of the mixture (`_gof`)
-    #: Each weight's 95% parametric-bootstrap percentile interval (None without draws).
+    #: Each weight's 95% parametric-bootstrap interval (basic; None without draws).
     intervals: dict[str, tuple[float, float]] | None = None
 
     @property
@@ -203,7 +203,7 @@ def fit_styles(
             cell_basis, Counter(keys), fitted, noise, draws, np.random.default_rng(seed), style_of
         )
         test = test.with_bootstrap(boot.p_value(test.statistic), draws)
-        bounds = boot.intervals()
+        bounds = boot.intervals(fitted.style_weights)
         intervals = {s: (float(lo), float(hi)) for s, (lo, hi) in zip(STYLES, bounds, strict=True)}
     return StyleProfile(
         model=model,
