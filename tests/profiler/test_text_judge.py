@@ -144,3 +144,53 @@ def test_classify_works_inside_a_running_event_loop(server: _Server) -> None:
 
     labels = asyncio.run(notebook_cell())
     assert [lab.label for lab in labels] == ["belief_anticipation", "minimax"]
+
+
+def test_rubric_v2_carries_the_hard_case_rules_and_corpus_examples() -> None:
+    from stratlens.profiler.text import load_corpus
+    from stratlens.profiler.text.judge import RUBRIC_EXAMPLES, rubric_key
+
+    text = rubric()
+    for rule in (
+        "A dominance argument",
+        "A gift or a fair split given with no expectation",
+        "predicting the salient option the others will pick",
+        "strategy or probability that the rules state",
+    ):
+        assert rule in text
+    by_id = {e.id: e for e in load_corpus()}
+    for ident in RUBRIC_EXAMPLES:  # each example is a corpus trace, quoted with its label
+        e = by_id[ident]
+        assert f"<<<{' '.join(e.text.split())}>>> -> {e.label}" in text
+    assert {by_id[i].label for i in RUBRIC_EXAMPLES} == {
+        "minimax",
+        "trust_based",
+        "belief_anticipation",
+        "other",
+    }
+    assert rubric_key().startswith("2-")
+
+
+def test_judge_is_evaluated_on_a_labelled_file_through_the_cli(
+    server: _Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stratlens.cli import main
+
+    data = tmp_path / "labelled.jsonl"
+    rows = [
+        {"id": 1, "text": "GOOD: they will play column 2.", "label": "belief_anticipation"},
+        {"id": 2, "text": "MINIMAX: row 0 never drops below 2.", "label": "minimax"},
+        {"id": 3, "text": "ALWAYSBAD: no idea.", "label": "other"},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    argv = ["profile", "evaluate", "--data", str(data), "--classifier", "judge:openai/judge-test"]
+    options = ["-M", f"api_base=http://127.0.0.1:{server.port}/v1", "-M", "retries=0"]
+    assert main([*argv, *options, "--json"]) == 0
+    [ev] = json.loads(capsys.readouterr().out)["evaluations"]
+    assert ev["n"] == 3 and ev["failures"] == 1  # the unreadable answer counts as wrong
+    assert ev["accuracy"] == pytest.approx(2 / 3)
+    assert ev["confusion"][3][4] == 1  # other -> none
+    requests = len(server.bodies)
+    assert main([*argv, *options, "--json"]) == 0  # answers come from the cache
+    capsys.readouterr()
+    assert len(server.bodies) == requests + 2  # only the unreadable trace is asked again (twice)

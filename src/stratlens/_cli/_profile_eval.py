@@ -142,6 +142,13 @@ def print_evaluations(
                 f"{tag} {v['accuracy']:.2f} (n={v['n']})" for tag, v in e.by_tag.items()
             )
             console.print(f"accuracy by tag: {tags}")
+        if e.by_language:
+            langs = ", ".join(
+                f"{k} {v['accuracy']:.2f} (n={v['n']}, {v['abstained']} unlabelled, "
+                f"{v['confident_wrong']} wrong with p>=0.5)"
+                for k, v in e.by_language.items()
+            )
+            console.print(f"accuracy by language: {langs}")
         if e.by_group and e.data != "corpus":
             g = Table(title=f"{e.classifier}: per {e.group_field}")
             for col in (e.group_field or "group", "n", "accuracy", "macro-F1", "abstained"):

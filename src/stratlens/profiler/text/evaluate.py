@@ -20,8 +20,11 @@ loss, the Brier score, the expected calibration error and a reliability table (c
 how many traces, their mean confidence, their accuracy). A trace the classifier declined to
 label (``uncertain``, ``unsupported_language``) or failed on counts as wrong in every figure
 (confusion column ``none``); ``abstained`` counts them by reason, and ``labelled_macro_f1`` is
-the macro-F1 over the traces it did label. Per group and per fold, macro-F1 is taken over the
-labels that occur there (a group of cooperative traces has no minimax F1 to average in).
+the macro-F1 over the traces it did label. ``by_language`` gives, per language (the corpus's
+field, or the detected one for a file), the accuracy, the abstentions and the confident wrong
+answers (a wrong label with probability `CONFIDENT` or more). Per group and per fold, macro-F1
+is taken over the labels that occur there (a group of cooperative traces has no minimax F1 to
+average in).
 """
 
 from __future__ import annotations
@@ -38,11 +41,14 @@ import numpy as np
 
 from stratlens.errors import UsageError
 from stratlens.profiler.text._base import LABELS, TextClassifier, TextLabel, make_classifier
+from stratlens.profiler.text._language import detect
 from stratlens.profiler.text.corpus import CorpusEntry, load_corpus
 
 NONE = "none"
 REPORTED_TAGS = ("no_keywords", "cross_vocabulary", "terse", "structured", "long_chain")
 ECE_BINS = 10
+#: A wrong label given with at least this probability is a confident wrong answer.
+CONFIDENT = 0.5
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Evaluation:
     fold_macro_f1: list[float]
     by_tag: dict[str, dict[str, float]]
     by_group: dict[str, dict[str, float]]
+    by_language: dict[str, dict[str, float]]
     log_loss: float
     brier: float
     ece: float
@@ -167,6 +174,7 @@ def score(
     parts: Sequence[np.ndarray],
     tags: Sequence[Sequence[str]],
     groups: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The agreement figures of ``answers`` with ``truth`` (see the module docstring)."""
     from sklearn.metrics import cohen_kappa_score, confusion_matrix
@@ -199,6 +207,18 @@ def score(
                     sum(1 for a, m in zip(answers, mask, strict=True) if m and a.abstain)
                 ),
             }
+    by_language: dict[str, dict[str, float]] = {}
+    if languages is not None:
+        lang = np.asarray(languages, dtype=object)
+        confident_wrong = (~correct) & (pred != NONE) & (probs.max(axis=1) >= CONFIDENT)
+        for name in sorted(set(languages)):
+            mask = lang == name
+            by_language[name] = {
+                "n": int(mask.sum()),
+                "accuracy": float(correct[mask].mean()),
+                "abstained": int((pred[mask] == NONE).sum()),
+                "confident_wrong": int(confident_wrong[mask].sum()),
+            }
     table = reliability(probs, correct)
     labelled = pred != NONE
     return {
@@ -213,6 +233,7 @@ def score(
         "fold_macro_f1": [_macro_f1(y[t], pred[t], present=True) for t in parts],
         "by_tag": by_tag,
         "by_group": by_group,
+        "by_language": by_language,
         "log_loss": float(-np.mean(np.log(probs[np.arange(len(y)), true_idx]))),
         "brier": float(np.mean(np.sum((probs - onehot) ** 2, axis=1))),
         "ece": _ece(table, len(y)),
@@ -248,7 +269,12 @@ def cross_validate(
     data = list(entries if entries is not None else load_corpus())
     answers, parts = out_of_fold(clf, data, folds, seed, grouped=grouped)
     figures = score(
-        [e.label for e in data], answers, parts, [e.tags for e in data], [e.group for e in data]
+        [e.label for e in data],
+        answers,
+        parts,
+        [e.tags for e in data],
+        [e.group for e in data],
+        [e.language for e in data],
     )
     return Evaluation(
         classifier=clf.name,
@@ -297,6 +323,7 @@ def evaluate_file(
         [np.arange(len(records))],
         [tuple(r.get("tags", ())) for r in records],
         groups,
+        [detect(str(r["text"])) for r in records],
     )
     return Evaluation(
         classifier=clf.name,
