@@ -279,7 +279,7 @@ def test_the_key_appears_nowhere(
     ]  # fmt: skip
     assert main([*argv, "--store", str(tmp_path / "s.db")]) == 0
     srv.script = lambda req: [Reply(status=429), Reply(status=401)]
-    assert main([*argv, "--store", str(tmp_path / "t.db"), "--no-cache", "--json"]) == 0
+    assert main([*argv, "--store", str(tmp_path / "t.db"), "--no-cache", "--json"]) == 1
     out, err = capfd.readouterr()
     assert '"failed": 4' in out
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in srv.log)
@@ -351,3 +351,48 @@ def test_the_execution_metrics_read_the_final_attempt(srv: FakeLLMServer, tmp_pa
     ex = execution_table(dec, load_episodes(store))
     assert len(ex) == 4 and ex.legal.all()
     assert not ex.claimed.any()  # the final answers state no payoff
+
+
+@pytest.mark.parametrize("client", ["litellm", "http"])
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_run_whose_requests_are_refused_exits_1_with_the_reason_counted(
+    srv: FakeLLMServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    client: str,
+    status: int,
+) -> None:
+    # The server refuses every request: not retried, the agent stops asking, the summary names
+    # the reason once with its count, and the exit status is 1 (some episodes failed).
+    srv.script = lambda req: Reply(status=status)
+    argv = _eval(srv, tmp_path, "s.db", "-M", f"client={client}", "--max-connections", "1")
+    argv.remove("--json")
+    assert main(argv) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert srv.total() == 1  # asked once: a refused key is not retried, nor asked again
+    named = f"HTTP {status}"
+    assert "6 episodes failed" in out
+    lines = out.split(" 6 × ")[1:]
+    assert len(lines) == 1 and named in lines[0]  # one reason: the first failure's, repeated
+    assert main([*argv, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [r["episodes"] for r in report["failure_reasons"]] == [6]
+
+
+def test_a_closed_port_is_retried_then_counted_as_one_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = ["eval", "--model", MODEL, "-M", f"api_base=http://127.0.0.1:{port}/v1",
+            "-M", "client=http", "-M", "retries=1", "-M", "backoff=0.01", "--game", "stag_hunt",
+            "--episodes", "2", "--store", str(tmp_path / "s.db"), "--no-cache",
+            "--json"]  # fmt: skip
+    assert main(argv) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["failed"] == 4
+    [reason] = report["failure_reasons"]
+    assert reason["episodes"] == 4 and "gave up after 2 attempts" in reason["reason"]

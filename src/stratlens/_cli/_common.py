@@ -7,6 +7,9 @@ import json
 import math
 from typing import Any, NoReturn
 
+#: Exit statuses (README, "Exit status"): 0 all done; 1 some episodes failed (the summary
+#: says why, with counts); 2 bad input, nothing written; 130 interrupted.
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 

@@ -31,10 +31,10 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stratlens._cli._common import dump_json
+    from stratlens._cli._common import EXIT_FAILED, dump_json
     from stratlens.agents import parse_model_args
     from stratlens.results.store import open_store
-    from stratlens.results.summary import summarize
+    from stratlens.results.summary import failure_reasons, summarize
     from stratlens.runner import (
         DEFAULT_EPISODES,
         DEFAULT_OPPONENT,
@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     )
     with open_store(args.store) as store:
         table = summarize(store, report.run_id)
+        reasons = failure_reasons(store, report.run_id) if report.failed else []
+    status = EXIT_FAILED if report.failed else 0
     if args.json:
         out = {
             "run_id": report.run_id,
@@ -79,10 +81,11 @@ def run(args: argparse.Namespace) -> int:
             "cached": report.cached,
             "stopped": report.stopped,
             "not_started": report.not_started,
+            "failure_reasons": [{"reason": r, "episodes": n} for r, n in reasons],
             "summary": table.to_dict(orient="records"),
         }
         print(dump_json(out))
-        return 0
+        return status
     from rich.console import Console
     from rich.table import Table
 
@@ -116,4 +119,12 @@ def run(args: argparse.Namespace) -> int:
             f"{report.stopped}; {report.not_started} episodes not started: rerun the same "
             "command (with a higher --max-cost) to resume"
         )
-    return 0
+    if reasons:
+        console.print(
+            f"{report.failed} episodes failed (rerun the same command to retry them):",
+            markup=False,
+            highlight=False,
+        )
+        for reason, n in reasons:
+            console.print(f"  {n} × {reason}", markup=False, highlight=False, soft_wrap=True)
+    return status

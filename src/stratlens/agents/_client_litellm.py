@@ -46,6 +46,8 @@ def failure_kind(exc: BaseException) -> FailureKind:
     if isinstance(exc, litellm.Timeout | litellm.APIConnectionError):
         return "transient"
     status = getattr(exc, "status_code", None)
+    if status in (401, 403):  # litellm maps some providers' 403 to a bare APIError
+        return "fatal"
     if isinstance(status, int) and (status >= 500 or status in (408, 409)):
         return "transient"
     if isinstance(exc, litellm.APIError) and not isinstance(status, int):
@@ -60,6 +62,9 @@ def describe(exc: BaseException) -> str:
         cut = text.find(noise)
         if cut > 0:
             text = text[:cut].rstrip(" .")
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and f"HTTP {status}" not in text:
+        text = f"HTTP {status}: {text}"
     return f"{type(exc).__name__}: {text[:300]}"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from stratlens.agents._protocol import attempt_records
@@ -9,6 +11,7 @@ from stratlens.results.store import Store, load_decisions, load_episodes
 
 #: Answers that were read and found unusable: execution errors (``error`` is an outage).
 UNUSABLE = frozenset({"unparseable", "illegal", "refused"})
+_PLAYER = re.compile(r"^player \d+: ")
 
 
 def failed_attempts(decisions: pd.DataFrame) -> pd.Series:
@@ -71,3 +74,22 @@ def summarize(store: Store, run_id: str) -> pd.DataFrame:
             "failed_episodes",
         ],
     )
+
+
+def failure_reasons(store: Store, run_id: str) -> list[tuple[str, int]]:
+    """The distinct reasons the run's ``failed`` episodes ended on, most frequent first.
+
+    An episode's error reads ``player N: error (REASON)``; the player is dropped so that one
+    outage in both roles is one reason. Only ``failed`` episodes count: an unusable answer is
+    a result, not a failure of the run.
+    """
+    rows = store.conn.execute(
+        "SELECT error FROM episodes WHERE run_id = ? AND status = 'failed'", (run_id,)
+    ).fetchall()
+    counts: dict[str, int] = {}
+    for (error,) in rows:
+        reason = _PLAYER.sub("", str(error or "unknown error"), count=1)
+        if reason.startswith("error (") and reason.endswith(")"):
+            reason = reason[len("error (") : -1]
+        counts[reason] = counts.get(reason, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
