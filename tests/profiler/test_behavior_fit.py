@@ -183,6 +183,9 @@ def test_basic_bootstrap_interval_by_hand() -> None:
     assert low == 0.0 and high == pytest.approx(0.48)
     # p-value: 3 of 9 draws at or above 5.5 (6, 7, 8): (1 + 3) / 10.
     assert boot.p_value(5.5) == pytest.approx(0.4)
+    # A deterministic player: every deviance is rounding noise around 0, and so is its own.
+    flat = BootstrapDraws(draws, np.zeros((9, 3)), np.full(9, 3e-9))
+    assert flat.p_value(5e-9) == 1.0
 
 
 def test_intervals_cover_a_mixture() -> None:

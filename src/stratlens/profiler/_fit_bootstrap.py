@@ -21,6 +21,8 @@ from stratlens.profiler._mixture import MixtureFit, fit_mixture
 from stratlens.profiler._style_models import FloatArray, Noise, StyleBasis, noisy_probs
 
 LEVEL = 0.95
+#: Deviances closer than this (relative, at least absolute) are equal.
+DEVIANCE_TOL = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,8 +35,11 @@ class BootstrapDraws:
     deviance: FloatArray
 
     def p_value(self, observed: float) -> float:
+        """``(1 + #{G²* >= G²}) / (1 + draws)``; deviances within `DEVIANCE_TOL` of each other
+        are ties (a deterministic player's G² is rounding noise around 0)."""
         n = len(self.deviance)
-        return float((1 + np.sum(self.deviance >= observed - 1e-9)) / (1 + n))
+        tol = DEVIANCE_TOL * max(1.0, abs(observed))
+        return float((1 + np.sum(self.deviance >= observed - tol)) / (1 + n))
 
     def intervals(self, observed: FloatArray, level: float = LEVEL) -> FloatArray:
         """(styles, 2): the basic bootstrap interval of each weight,
