@@ -77,3 +77,21 @@ def test_fit_bad_input_is_one_line(store: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "missing.db").exists()
     res = run_cli("fit", "--store", str(store), "--run", "deadbeef")
     assert res.returncode == 2 and "no run" in res.stderr
+
+
+def test_fit_table_flags_a_local_notebook_optimum(
+    store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stratlens.cli import main
+    from stratlens.profiler import depth
+    from stratlens.profiler.jia2025_data import ANSWERS_PER_ROLE, GAME, ROWS
+
+    row = next(r for r in ROWS if r.label == "GPT-o3-mini")
+    local = fit(GAME, (row.p1, row.p2), n=ANSWERS_PER_ROLE, estimator="jia2025")
+    flagged = depth.StoredFit("o3-mini", GAME, ("r",), local)
+    monkeypatch.setattr(depth, "tqre_fits", lambda *a, **k: [flagged])
+    assert main(["fit", "--store", str(store), "--estimator", "jia2025", "--no-save"]) == 0
+    out = capsys.readouterr().out
+    assert "unsure: o3-mini on competitive_baseline" in out
+    assert f"loglik {local.loglik:.4f}" in out
+    assert f"loglik {local.extra['global_best'][2]:.4f}" in out

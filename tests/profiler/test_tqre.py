@@ -85,6 +85,34 @@ def test_printed_gpt4o_point_is_a_local_not_the_global_optimum() -> None:
     assert "grid_best" in local.extra
 
 
+def test_o3_mini_notebook_fit_is_flagged_and_the_global_search_is_global() -> None:
+    # Issue 18: a dense grid reaches -1.3254 on the o3-mini row, where the old "global" search
+    # stopped at -1.3484 and the notebook's starts at the printed -1.427.
+    row = next(r for r in ROWS if r.label == "GPT-o3-mini")
+    counts = (row.p1, row.p2)
+    best = fit(GAME, counts, n=ANSWERS_PER_ROLE, estimator="jia2025", search="global")
+    assert best.loglik >= -1.3254
+    local = fit(GAME, counts, n=ANSWERS_PER_ROLE, estimator="jia2025")
+    assert local.loglik == pytest.approx(row.loglik, abs=1e-3) and abs(local.tau - row.tau) < 0.01
+    assert local.unsure and not best.unsure
+    tau_g, gamma_g, ll_g = local.extra["global_best"]
+    assert ll_g == pytest.approx(best.loglik) and tau_g == pytest.approx(best.tau)
+    note = local.unsure_note
+    assert note is not None and f"{local.loglik:.4f}" in note and f"{ll_g:.4f}" in note
+    assert local.to_dict()["unsure"] is True and local.to_dict()["global_best"] == [
+        tau_g,
+        gamma_g,
+        ll_g,
+    ]
+
+
+@pytest.mark.parametrize("label", ["GPT-o1", "DeepSeek-R1"])
+def test_rows_whose_notebook_fit_is_global_are_not_flagged(label: str) -> None:
+    row = next(r for r in ROWS if r.label == label)
+    f = fit(GAME, (row.p1, row.p2), n=ANSWERS_PER_ROLE, estimator="jia2025")
+    assert not f.unsure and f.unsure_note is None
+
+
 def test_negative_tau_is_nan_objective_as_in_the_notebook() -> None:
     assert loglik(GAME, GPT4O, -0.5, 1.0, estimator="jia2025", n=15) == -1e10
 

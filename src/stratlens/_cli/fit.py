@@ -3,6 +3,8 @@
 Fits every one-shot game of the selected runs (and the Jia et al. sequential game, player 1
 only) from the subject's choice counts per role, prints τ and γ with their profile-likelihood
 intervals and the identification flag, and records each fit in the store's ``fits`` table.
+A jia2025 fit whose notebook starts end below what the global search finds is flagged, with
+both points printed.
 """
 
 from __future__ import annotations
@@ -90,5 +92,10 @@ def run(args: argparse.Namespace) -> int:
             f"{r.loglik:.3f}",
             "yes" if r.identified else "no (tau not ranked)",
         )
-    Console(width=None if sys.stdout.isatty() else 160).print(t)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(t)
+    for f in fits:
+        note = f.fit.unsure_note
+        if note:
+            console.print(f"unsure: {f.model} on {f.game_id}: {note}", soft_wrap=True)
     return 0

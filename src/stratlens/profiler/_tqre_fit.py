@@ -68,6 +68,43 @@ def grid_maxima(grid: FloatArray, limit: int) -> list[tuple[float, float]]:
     return [(float(TAU_GRID[idx[o][0]]), float(GAMMA_GRID[idx[o][1]])) for o in order[:limit]]
 
 
+#: Windows of the dense multi-start: ±`DENSE_SPAN` coarse steps around each of the coarse
+#: grid's `DENSE_WINDOWS` best local maxima, `DENSE_POINTS` values per axis.
+DENSE_WINDOWS = 8
+DENSE_SPAN = 3
+DENSE_POINTS = 161
+
+
+def dense_starts(
+    ll: BatchLL, grid: FloatArray, limit: int = DENSE_WINDOWS
+) -> list[tuple[float, float]]:
+    """The best point of a dense grid around each of the coarse grid's best local maxima.
+
+    For a jagged surface (the jia2025 objective's narrow ridges in γ fall between the coarse
+    grid's points) the local searches then start where the dense grid saw the ridge.
+    """
+    out = []
+    for tau, gamma in grid_maxima(grid, limit):
+        i = int(np.argmin(np.abs(TAU_GRID - tau)))
+        j = int(np.argmin(np.abs(GAMMA_GRID - gamma)))
+        t_lo, t_hi = (
+            TAU_GRID[max(i - DENSE_SPAN, 0)],
+            TAU_GRID[min(i + DENSE_SPAN, TAU_GRID.size - 1)],
+        )
+        g_lo = LOG_GAMMA_GRID[max(j - DENSE_SPAN, 0)]
+        g_hi = LOG_GAMMA_GRID[min(j + DENSE_SPAN, GAMMA_GRID.size - 1)]
+        t, g = np.meshgrid(
+            np.linspace(t_lo, t_hi, DENSE_POINTS),
+            np.exp(np.linspace(g_lo, g_hi, DENSE_POINTS)),
+            indexing="ij",
+        )
+        values = ll(t.ravel(), g.ravel())
+        values = np.where(np.isfinite(values), values, -np.inf)
+        k = int(np.argmax(values))
+        out.append((float(t.ravel()[k]), float(g.ravel()[k])))
+    return out
+
+
 def best_of(
     results: Sequence[tuple[float, float, float, bool]], *, prefer_converged: bool = False
 ) -> tuple[float, float, float, bool]:

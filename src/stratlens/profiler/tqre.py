@@ -21,7 +21,10 @@ Two estimators (``reference/jia2025.md`` Sec. 4):
     = (0.5, 0.5), (1, 1), (2, 2) is ours, and with it the procedure returns every printed τ of
     the released rows. The objective is multimodal and jagged in γ (player 2's iterated
     self-responses cycle), so ``search="global"`` can find higher points than the printed
-    ones. ``loglik`` is minus the objective, the scale of the paper's Table 13.
+    ones: the global search adds a dense grid around the coarse grid's best maxima
+    (`_tqre_fit.dense_starts`) to its starts, and a fit from the notebook's starts carries the
+    global search's point when that is higher (``unsure``). ``loglik`` is minus the objective,
+    the scale of the paper's Table 13.
 
 Intervals are profile-likelihood intervals (see `stratlens.profiler._tqre_fit`); for
 ``jia2025`` the objective is multiplied by the mean number of observations per role to be
@@ -129,6 +132,8 @@ def _search(
 ) -> tuple[float, float, float, bool]:
     if search == "global":
         points = [*starts, *tf.grid_maxima(grid, tf.GRID_STARTS)]
+        if estimator == "jia2025":  # a jagged objective: start where a dense grid saw a ridge
+            points += tf.dense_starts(ll, grid)
         found = tf.pattern_search(ll, points)
         if estimator == "jia2025":
             # The notebook's L-BFGS-B stops early on the ridges of its objective; started
@@ -171,6 +176,23 @@ class TQREFit:
     game_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def unsure(self) -> bool:
+        """The global search found a higher point than this fit (``extra["global_best"]``)."""
+        return "global_best" in self.extra
+
+    @property
+    def unsure_note(self) -> str | None:
+        """Both points in words, when `unsure`."""
+        if not self.unsure:
+            return None
+        t, g, ll = self.extra["global_best"]
+        return (
+            f"{self.extra.get('search', '')} search stops at tau {self.tau:.3f}, gamma "
+            f"{self.gamma:.3g}, loglik {self.loglik:.4f}; the global search finds tau {t:.3f}, "
+            f"gamma {g:.3g}, loglik {ll:.4f}: the reported optimum is a local one"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         def num(x: float) -> float | None:
             return x if math.isfinite(x) else None
@@ -191,6 +213,7 @@ class TQREFit:
             "converged": self.converged,
             "level": self.level,
             "ci_method": self.ci_method,
+            "unsure": self.unsure,
             **self.extra,
         }
 
@@ -254,7 +277,9 @@ def fit(
     ``jia2025``) runs the local searches from ``starts`` only, which for ``jia2025`` is the
     notebook's procedure: L-BFGS-B from each start (default `JIA2025_STARTS`), the best
     successful run kept. The objective is multimodal (and jagged in γ for ``jia2025``), so
-    the two can disagree; ``extra["grid_best"]`` then records the better grid point.
+    the two can disagree; ``extra["grid_best"]`` then records the better grid point, and for
+    ``jia2025`` from its starts ``extra["global_best"]`` the (τ, γ, loglik) of the global search
+    when that is higher (`TQREFit.unsure`: the fit reports a local optimum).
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), got {level}")
@@ -284,6 +309,12 @@ def fit(
     i, j = np.unravel_index(int(np.argmax(grid)), grid.shape)
     if grid[i, j] > best.loglik + 1e-9:
         extra["grid_best"] = [float(tf.TAU_GRID[i]), float(tf.GAMMA_GRID[j]), float(grid[i, j])]
+    if search == "starts" and estimator == "jia2025":
+        # The notebook's procedure stops at local optima: say so when the global search
+        # (dense multi-start) finds a higher point, and give both.
+        tau_g, gamma_g, ll_g, _ = _search(ll, grid, estimator, "global", starts)
+        if ll_g > best.loglik + 1e-6 * max(1.0, abs(best.loglik)):
+            extra["global_best"] = [tau_g, gamma_g, ll_g]
     return TQREFit(
         estimator=estimator,
         tau=best.tau,
