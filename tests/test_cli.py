@@ -121,6 +121,7 @@ def test_eval_prints_a_summary_per_game_and_role(store_path: Path) -> None:
         (["-M", "depth=3"], "depth"),
         (["--model", "baseline/belief", "-M", "k=two"], "k"),
         (["--episodes", "-3"], "episodes"),
+        (["--episodes", str(10**12)], "at most 1,000,000 per run"),
         (["--prompt", "socratic"], "socratic"),
     ],
 )

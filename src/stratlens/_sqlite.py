@@ -26,6 +26,36 @@ def connect(path: str | os.PathLike[str], timeout: float) -> sqlite3.Connection:
     return conn
 
 
+def connect_readonly(path: str | os.PathLike[str], timeout: float) -> sqlite3.Connection:
+    """A read-only connection that creates nothing: no file, no table, no ``-wal``/``-shm``
+    where the folder is not writable.
+
+    ``mode=ro`` first; a WAL file in a read-only folder without its ``-shm`` cannot be opened
+    that way, and is then opened ``immutable`` (nobody can be writing it there). Raises
+    ``sqlite3.Error`` when the file is not a database.
+    """
+    uri = Path(path).resolve().as_uri()
+    conn = sqlite3.connect(
+        f"{uri}?mode=ro", timeout=timeout, uri=True, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        conn = sqlite3.connect(
+            f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    return conn
+
+
+def is_sqlite_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` starts with SQLite's file header (an empty file does not)."""
+    with open(path, "rb") as f:
+        return f.read(16) == b"SQLite format 3\x00"
+
+
 def retry_while_busy(step: Callable[[], T], timeout: float) -> T:
     """Run ``step`` until it does not fail with "database is locked/busy", up to ``timeout``.
 

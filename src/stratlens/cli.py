@@ -19,7 +19,14 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 def build_parser() -> Parser:
+    from importlib.metadata import PackageNotFoundError, version
+
     p = Parser(prog="stratlens", description="How language models reason strategically.")
+    try:
+        release = version("stratlens")
+    except PackageNotFoundError:  # a source tree that is not installed
+        release = "0.0.0"
+    p.add_argument("--version", action="version", version=f"stratlens {release}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name in COMMANDS:
         import_module(name).add_parser(sub)
@@ -32,7 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         status: int = args.func(args)
+        sys.stdout.flush()
         return status
+    except BrokenPipeError:
+        # The reader went away (`stratlens … --json | head`): stop quietly, as a shell
+        # command killed by SIGPIPE would, and keep Python from complaining at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except UsageError as exc:
         print(f"stratlens: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -44,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-from stratlens._cli import COMMANDS, EXIT_USAGE, Parser  # noqa: E402
+from stratlens._cli import COMMANDS, EXIT_BROKEN_PIPE, EXIT_USAGE, Parser  # noqa: E402
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -27,6 +27,7 @@ from stratlens._episode import EpisodeRunner, EpisodeTask
 from stratlens._gc import frozen_heap
 from stratlens._seeds import digest, stable_seed
 from stratlens.agents import Agent, make_agent
+from stratlens.agents._cache import check_cache_file, resolve_cache_path
 from stratlens.agents._llm_args import RUN_NEUTRAL_ARGS
 from stratlens.agents._protocol import PROTOCOLS
 from stratlens.agents.llm import RunOptions, run_options
@@ -40,6 +41,9 @@ from stratlens.results.store import check_store_location, open_store, resolve_st
 SELF = "self"
 DEFAULT_OPPONENT = "baseline/belief"
 DEFAULT_EPISODES = 15
+#: The most episodes one run may plan (every game × role × ``episodes``): a run is planned in
+#: memory and its episodes are rows of the store.
+MAX_PLANNED_EPISODES = 1_000_000
 
 
 #: A 63-bit seed from JSON-able parts (stable across processes and platforms).
@@ -151,12 +155,19 @@ def validate(
     if config.protocol not in PROTOCOLS:
         known = ", ".join(PROTOCOLS)
         raise UsageError(f"unknown prompt protocol {config.protocol!r} ({known})")
-    for g in config.games:
-        get_game(g)
+    roles = sum(len(get_game(g).roles) for g in config.games)
+    if config.episodes * roles > MAX_PLANNED_EPISODES:
+        raise UsageError(
+            f"--episodes {config.episodes} plans {config.episodes * roles:,} episodes "
+            f"({len(config.games)} games, {roles} roles); at most {MAX_PLANNED_EPISODES:,} "
+            "per run"
+        )
     with run_options(options or RunOptions()):
         subject = make_agent(config.model, config.model_args)
         opponent = subject if config.opponent == SELF else make_agent(config.opponent, {})
     check_store_location(resolve_store_path(store_path))
+    if options is not None and options.use_cache:
+        check_cache_file(resolve_cache_path(options.cache))
     return subject, opponent
 
 

@@ -5,7 +5,7 @@ function that runs it (``func(args) -> int``). Modules import only `argparse` at
 work, and its imports, happen inside ``func`` so that ``stratlens --help`` starts fast.
 """
 
-from stratlens._cli._common import EXIT_USAGE, Parser
+from stratlens._cli._common import EXIT_BROKEN_PIPE, EXIT_USAGE, Parser
 
 #: Subcommand modules, in the order `stratlens --help` lists them.
 COMMANDS = (
@@ -18,4 +18,4 @@ COMMANDS = (
     "stratlens._cli.profile",
 )
 
-__all__ = ["COMMANDS", "EXIT_USAGE", "Parser"]
+__all__ = ["COMMANDS", "EXIT_BROKEN_PIPE", "EXIT_USAGE", "Parser"]

@@ -8,9 +8,11 @@ import math
 from typing import Any, NoReturn
 
 #: Exit statuses (README, "Exit status"): 0 all done; 1 some episodes failed (the summary
-#: says why, with counts); 2 bad input, nothing written; 130 interrupted.
+#: says why, with counts); 2 bad input, nothing written; 130 interrupted; 141 the reader of
+#: stdout went away (``| head``), as a shell reports a command ended by SIGPIPE.
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
 
 
 class Parser(argparse.ArgumentParser):

@@ -24,12 +24,10 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from stratlens._cli._common import dump_json
-    from stratlens.agents._cache import ResponseCache, resolve_cache_path
-    from stratlens.errors import UsageError
+    from stratlens.agents._cache import ResponseCache, check_cache_file, resolve_cache_path
 
     path = resolve_cache_path(args.cache)
-    if path.is_dir():
-        raise UsageError(f"cache path {path} is a folder, not a file")
+    check_cache_file(path)
     if not path.exists():
         if args.cache_command == "clear":
             print(f"no cache at {path}; nothing to clear")

@@ -24,7 +24,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from stratlens._sqlite import SQLiteFile, connect, retry_while_busy
+from stratlens._sqlite import (
+    SQLiteFile,
+    connect,
+    connect_readonly,
+    is_sqlite_file,
+    retry_while_busy,
+)
+from stratlens.errors import UsageError
 
 DEFAULT_CACHE_PATH = Path("results") / "cache.db"
 CACHE_ENV_VAR = "STRATLENS_CACHE"
@@ -51,6 +58,29 @@ def resolve_cache_path(path: str | os.PathLike[str] | None = None) -> Path:
     if path is None:
         path = os.environ.get(CACHE_ENV_VAR) or DEFAULT_CACHE_PATH
     return Path(path).expanduser()
+
+
+def check_cache_file(path: str | os.PathLike[str]) -> None:
+    """Raise `UsageError` when ``path`` exists and is not a response cache (not SQLite, or
+    SQLite with other tables, such as a results store). Reads it read-only; creates nothing."""
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"cache path {p} is a folder, not a file")
+    if not p.is_file() or p.stat().st_size == 0:
+        return
+    if not is_sqlite_file(p):
+        raise UsageError(f"{p} is not a response cache (not an SQLite file)")
+    try:
+        conn = connect_readonly(p, 5.0)
+        try:
+            tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise UsageError(f"cannot read cache {p}: {exc}") from None
+    if tables and "responses" not in tables:
+        what = "a results store" if "runs" in tables else "another SQLite file"
+        raise UsageError(f"{p} is not a response cache ({what}); pass the cache with --cache")
 
 
 def _digest(obj: Any) -> str:
@@ -112,6 +142,7 @@ class ResponseCache(SQLiteFile):
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 60.0):
         self.path = resolve_cache_path(path)
+        check_cache_file(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         super().__init__()
         self._conn = connect(self.path, timeout)

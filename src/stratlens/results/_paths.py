@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from stratlens.errors import StoreLocationError
+from stratlens.errors import StoreLocationError, UsageError
 
 DEFAULT_STORE_PATH = Path("results") / "stratlens.db"
 STORE_ENV_VAR = "STRATLENS_STORE"
@@ -45,3 +45,38 @@ def check_store_location(path: str | os.PathLike[str]) -> None:
         raise StoreLocationError(f"cannot create store {p}: {existing} is not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise StoreLocationError(f"cannot create store {p}: {existing} is not writable")
+
+
+def require_runs(path: str | os.PathLike[str] | None = None) -> Path:
+    """The store file at ``path`` (see `resolve_store_path`), if it holds at least one run.
+
+    Reads it read-only and creates nothing: a missing, empty or non-SQLite file, or a store
+    without runs, is a `UsageError` naming the file.
+    """
+    import sqlite3
+
+    from stratlens._sqlite import connect_readonly, is_sqlite_file
+
+    p = resolve_store_path(path)
+    if p.is_dir():
+        raise StoreLocationError(f"store path {p} is a folder, not a file")
+    if not p.is_file():
+        raise UsageError(f"no store at {p} (run `stratlens eval` first, or pass --store)")
+    if p.stat().st_size == 0:
+        raise UsageError(f"no runs in {p}: the file is empty")
+    if not is_sqlite_file(p):
+        raise UsageError(f"{p} is not a stratlens store (not an SQLite file)")
+    try:
+        conn = connect_readonly(p, 5.0)
+    except sqlite3.Error as exc:
+        raise UsageError(f"cannot read store {p}: {exc}") from None
+    try:
+        tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "runs" not in tables:
+            raise UsageError(f"no runs in {p}: it has no runs table (not a stratlens store?)")
+        n = int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    finally:
+        conn.close()
+    if n == 0:
+        raise UsageError(f"no runs in {p}")
+    return p

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stratlens.errors import UsageError
+from stratlens.results._paths import require_runs
 from stratlens.results.leaderboard import export, html, model_page, plots
 from stratlens.results.leaderboard.build import Leaderboard, build
 from stratlens.results.leaderboard.publish import FolderWriter, check_target, publish
@@ -110,6 +111,8 @@ def write_leaderboard(
     """Regenerate the leaderboard folder ``out`` from the store; atomic and deterministic."""
     target = Path(out)
     check_target(target)
+    if not isinstance(store, Store):
+        require_runs(store)  # nothing to rank: an error, before anything is written
     lb = build_leaderboard(store, n_boot=n_boot, level=level, seed=seed, use_cache=use_cache)
     files = publish(target, lambda writer: render_files(lb, writer))
     return WriteReport(

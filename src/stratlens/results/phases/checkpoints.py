@@ -71,6 +71,16 @@ def _folder_checkpoints(folder: Path) -> list[Checkpoint]:
     )
 
 
+def _looks_like_path(spec: str) -> bool:
+    """A spec written as a path (``/…``, ``./…``, ``~/…``, ``…/``) or a shell pattern that
+    matched nothing (``ckpts/step-*``): not a ``provider/name`` model string."""
+    return (
+        spec.startswith(("/", "./", "../", "~"))
+        or spec.endswith("/")
+        or any(c in spec for c in "*?[")
+    )
+
+
 def resolve_checkpoints(specs: Sequence[str], known_runs: dict[str, str]) -> list[Checkpoint]:
     """The checkpoints named by ``specs``; ``known_runs`` maps the store's run ids to models."""
     if not specs:
@@ -87,6 +97,9 @@ def resolve_checkpoints(specs: Sequence[str], known_runs: dict[str, str]) -> lis
                 model = found[0].model
             out.append(Checkpoint(spec, int(at.group("step")), model))
             continue
+        if "@step=" in spec:
+            step = spec.rsplit("@step=", 1)[1]
+            raise UsageError(f"{spec}: @step= takes a whole number of steps, got {step!r}")
         if spec in known_runs:
             model = known_runs[spec]
             m = _STEP_ANY.search(model)
@@ -102,6 +115,8 @@ def resolve_checkpoints(specs: Sequence[str], known_runs: dict[str, str]) -> lis
             continue
         if spec.startswith("hf/"):
             raise UsageError(f"{spec}: no checkpoint folder at {path}")
+        if _looks_like_path(spec):
+            raise UsageError(f"{spec}: no such folder")
         if "/" in spec:
             out.append(Checkpoint(spec, 0, spec, explicit_step=False))
             continue
