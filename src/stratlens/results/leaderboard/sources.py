@@ -74,15 +74,29 @@ def _weights(values: Any) -> dict[str, float] | None:
     return found or None
 
 
+#: The headline of a behavioural fit whose goodness-of-fit test rejects every style mixture.
+NO_STYLE_FITS = "no style fits"
+
+
+def _rejected(values: Any) -> bool:
+    """A stored style-mixture fit whose fit test (``values["fit"]``) rejected the mixture."""
+    test = values.get("fit") if isinstance(values, dict) else None
+    return isinstance(test, dict) and test.get("rejected") is True
+
+
 def behaviour_label(rows: Sequence[dict[str, Any]]) -> tuple[str, float | None] | None:
     """The headline behavioural style: a pooled (all-games) profile's label, else the style
-    with the largest weight in a pooled fit; None when the profiler stored neither."""
+    with the largest weight in a pooled fit — or `NO_STYLE_FITS` when that fit's test rejects
+    every mixture of the styles (its weights describe no style); None when the profiler
+    stored neither."""
     pooled = [r for r in rows if r["game_id"] is None]
     for r in pooled:
         if r["source"] == "profile" and r["label"]:
             found = _weights(r["values"]) or {}
             return str(r["label"]), found.get(str(r["label"]))
     for r in pooled:
+        if r["source"] == "fit" and _rejected(r["values"]):
+            return NO_STYLE_FITS, None
         weights = _weights(r["values"])
         if weights:
             best = sorted(weights, key=lambda k: (-weights[k], k))[0]

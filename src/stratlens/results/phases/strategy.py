@@ -129,6 +129,8 @@ def _behavior(decisions: pd.DataFrame, models: dict[str, str], result: StrategyR
         est = result.estimates.setdefault(run_id, {})
         for style, w in prof.weights.items():
             est[f"behavior:{style}"] = Estimated(float(w), math.nan, math.nan)
+        if prof.fit is not None and prof.fit.rejected:
+            result.notes.append(f"behavioural styles of {run_id}: {prof.fit.verdict}")
 
 
 def _text(
