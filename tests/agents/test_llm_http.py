@@ -209,7 +209,8 @@ def test_a_run_that_timed_out_resumes_with_a_longer_timeout(
         "Final answer: column 1" if "You are Player 2" in req.prompt else "Final answer: row 1",
         delay=0.3,
     )
-    kw = {"games": ["prisoners_dilemma"], "episodes": 1, "store": str(tmp_path) + "/s.db"}
+    kw = {"games": ["prisoners_dilemma"], "episodes": 1, "store": str(tmp_path) + "/s.db",
+          "use_cache": False}  # fmt: skip
     args = {"api_base": f"{srv.url}/v1", "client": "http", "retries": "0"}
     first = evaluate(OPENAI, model_args={**args, "timeout": "0.1"}, **kw)  # type: ignore[arg-type]
     assert (first.played, first.failed) == (2, 2)
