@@ -63,7 +63,7 @@ def part_one(args: argparse.Namespace, rng: np.random.Generator) -> None:
             p = profile(sample, draws=args.draws, seed=int(rng.integers(2**31)))
             assert p.fit is not None and p.intervals is not None
             rej_b += int(p.fit.rejected)
-            rej_c += int(p.fit.p_chi2 is not None and p.fit.p_chi2 < p.fit.alpha)
+            rej_c += int(p.fit.p_chi2 is not None and p.fit.p_chi2 <= p.fit.alpha)
             weights.append([p.weights[s] for s in STYLES])
             truth = _truth(player)
             lows = np.asarray([p.intervals[s][0] for s in STYLES])

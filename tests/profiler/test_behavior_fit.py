@@ -62,6 +62,11 @@ def test_negative_controls_are_rejected(agent: str) -> None:
     assert p.fit is not None
     assert p.fit.rejected, (agent, p.weights, p.fit.verdict)
     assert p.fit.verdict.startswith("no style fits") and "p < 0.001" in p.fit.verdict
+    # With a bootstrap the p-value is at most 1 / (draws + 1): the verdict says so.
+    boot = profile(simulate(agent, TRIALS, rng), draws=19, seed=0)
+    assert boot.fit is not None and boot.fit.p_boot == pytest.approx(1 / 20)
+    assert "p ≤ 0.050, bootstrap, 19 draws; χ² p < 0.001" in boot.fit.verdict
+    assert boot.fit.rejected and boot.fit.verdict.startswith("no style fits")
 
 
 @pytest.mark.parametrize(

@@ -59,8 +59,9 @@ class FitTest:
 
     @property
     def rejected(self) -> bool:
-        """The mixture is rejected at ``alpha``."""
-        return self.p is not None and self.p < self.alpha
+        """The mixture is rejected at ``alpha``: p ≤ alpha (with B draws the bootstrap test
+        has exact level alpha when alpha·(B + 1) is whole, as for 99 or 19 draws at 5%)."""
+        return self.p is not None and self.p <= self.alpha + 1e-12
 
     @property
     def verdict(self) -> str:
@@ -70,8 +71,19 @@ class FitTest:
                 f"not testable: the mixture has as many free parameters as the {self.cells} "
                 "choice cells"
             )
-        source = f"bootstrap, {self.draws} draws" if self.p_boot is not None else "χ²"
-        stats = f"G² = {self.statistic:.1f}, df = {self.df}, p {_p_text(self.p)}, {source}"
+        if self.p_boot is None:
+            stats = f"G² = {self.statistic:.1f}, df = {self.df}, p {_p_text(self.p)}, χ²"
+        elif self.p_boot <= 1.0 / (self.draws + 1) + 1e-12:  # beyond every bootstrap draw
+            chi2_p = _p_text(self.p_chi2)
+            stats = (
+                f"G² = {self.statistic:.1f}, df = {self.df}, p ≤ {self.p_boot:.3f}, bootstrap, "
+                f"{self.draws} draws; χ² p {chi2_p}"
+            )
+        else:
+            stats = (
+                f"G² = {self.statistic:.1f}, df = {self.df}, p {_p_text(self.p)}, bootstrap, "
+                f"{self.draws} draws"
+            )
         if self.rejected:
             words = f"no style fits: choices differ from every style mixture ({stats})"
         else:
