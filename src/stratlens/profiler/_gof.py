@@ -74,6 +74,7 @@ class FitTest:
         if self.p_boot is None:
             stats = f"G² = {self.statistic:.1f}, df = {self.df}, p {_p_text(self.p)}, χ²"
         elif self.p_boot <= 1.0 / (self.draws + 1) + 1e-12:  # beyond every bootstrap draw
+            assert self.p_chi2 is not None  # p is None when p_chi2 is
             chi2_p = _p_text(self.p_chi2)
             stats = (
                 f"G² = {self.statistic:.1f}, df = {self.df}, p ≤ {self.p_boot:.3f}, bootstrap, "
