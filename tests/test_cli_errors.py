@@ -24,8 +24,11 @@ def _one_line(err: str) -> str:
 
 
 def _tables(path: Path) -> set[str]:
-    with sqlite3.connect(path) as conn:
+    conn = sqlite3.connect(path)
+    try:
         return {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="module")

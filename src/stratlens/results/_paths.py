@@ -47,6 +47,15 @@ def check_store_location(path: str | os.PathLike[str]) -> None:
         raise StoreLocationError(f"cannot create store {p}: {existing} is not writable")
 
 
+def location_writable(path: str | os.PathLike[str]) -> bool:
+    """Whether a store could be written at ``path`` (`check_store_location` passes)."""
+    try:
+        check_store_location(path)
+    except StoreLocationError:
+        return False
+    return True
+
+
 def require_runs(path: str | os.PathLike[str] | None = None) -> Path:
     """The store file at ``path`` (see `resolve_store_path`), if it holds at least one run.
 

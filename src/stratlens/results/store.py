@@ -20,17 +20,19 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from stratlens._sqlite import SQLiteFile, connect, retry_while_busy
+from stratlens._sqlite import SQLiteFile
 from stratlens.errors import StoreError
 from stratlens.results._load import load_decisions, load_episodes, load_runs
+from stratlens.results._open import open_readonly, open_writable
 from stratlens.results._paths import (
     DEFAULT_STORE_PATH,
     STORE_ENV_VAR,
     check_store_location,
+    location_writable,
     resolve_store_path,
 )
 from stratlens.results._redact import env_secrets, redact, scrub_text
-from stratlens.results._schema import SCHEMA_VERSION, migrate
+from stratlens.results._schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from stratlens.agents._protocol import Decision
@@ -42,20 +44,6 @@ EpisodeStatus = Literal["running", "done", "failed"]
 AgentRole = Literal["subject", "opponent"]
 
 
-def _prepare(conn: sqlite3.Connection, where: str, timeout: float) -> int:
-    """Set the pragmas and migrate; return the schema version."""
-
-    def step() -> int:
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise StoreError(f"{where} cannot use WAL mode (got {mode}); use a local disk")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        return migrate(conn, where)
-
-    return retry_while_busy(step, timeout)
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -65,29 +53,43 @@ def _json(obj: Any) -> str:
 
 
 class Store(SQLiteFile):
-    """One connection to a store file; a context manager. Safe to share between threads."""
+    """One connection to a store file; a context manager. Safe to share between threads.
+
+    ``readonly``: True opens the file read-only (it must exist; nothing is created or
+    migrated, and a write raises `StoreError`); False needs a writable location; None (the
+    default) opens an existing file read-only where it cannot be written (a shared or
+    read-only copy), writable otherwise.
+    """
 
     def __init__(
-        self, path: str | os.PathLike[str] | None = None, *, timeout: float = DEFAULT_TIMEOUT_S
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        readonly: bool | None = None,
     ) -> None:
         self.path = resolve_store_path(path)
-        check_store_location(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if readonly is None:
+            readonly = self.path.is_file() and not location_writable(self.path)
+        self.readonly = readonly
         where = f"store {self.path}"
         super().__init__()
-        try:
-            conn = connect(self.path, timeout)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {where}: {exc}") from None
-        try:
-            self.schema_version = _prepare(conn, where, timeout)
-        except sqlite3.Error as exc:
-            conn.close()
-            raise StoreError(f"cannot open {where}: {exc}") from None
-        except BaseException:
-            conn.close()
-            raise
+        if readonly:
+            if not self.path.is_file():
+                raise StoreError(f"no store at {self.path}")
+            conn, self.schema_version = open_readonly(self.path, where, timeout)
+        else:
+            check_store_location(self.path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn, self.schema_version = open_writable(self.path, where, timeout)
         self._conn = conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise StoreError(f"store {self.path} is open read-only (its location is not writable)")
+        with super().transaction() as conn:
+            yield conn
 
     # -- connection and transactions ---------------------------------------------------
 

@@ -64,7 +64,7 @@ def build_leaderboard(
         raise UsageError(f"the interval level must be in [0.5, 1), got {level}")
     with _store(store) as opened:
         lb, fresh = build(opened.conn, n_boot=n_boot, level=level, seed=seed, use_cache=use_cache)
-        if write_back:
+        if write_back and not opened.readonly:  # a read-only copy is read, never cached
             write_cache(opened.conn, fresh)
     return lb
 
