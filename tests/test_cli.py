@@ -180,3 +180,36 @@ def test_games_show_unknown_is_one_line() -> None:
     assert (
         out.stderr.strip() == "stratlens: error: unknown game 'nope' (see `stratlens games list`)"
     )
+
+
+def test_games_list_never_cuts_an_id() -> None:
+    from stratlens.games import list_games
+
+    for columns in ("40", "80"):  # a narrow terminal's width, as a pipe inherits it
+        out = run_cli("games", "list", env={"COLUMNS": columns})
+        assert out.returncode == 0, out.stderr
+        cells = [line.split("│")[1].strip() for line in out.stdout.splitlines() if "│" in line]
+        assert {c for c in cells if c} == {s.id for s in list_games()}  # '': a wrapped title
+        assert "…" not in out.stdout
+
+
+def test_game_lists_and_suite_filters(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from stratlens.cli import main
+    from stratlens.runner import resolve_games
+
+    assert resolve_games(None, ["stag_hunt,chicken", "sw10"]) == ("stag_hunt", "chicken", "sw10")
+    assert resolve_games("classic", ["chicken"]) == ("chicken",)  # filters, does not add
+    assert len(resolve_games("classic", None)) == 12
+    store = tmp_path / "s.db"
+    for game, needle in (("sw10", "--game sw10 not in suite 'classic'"),
+                         ("stag_hunt,", "has an empty game id")):  # fmt: skip
+        argv = ["eval", "--model", "baseline/random", "--suite", "classic", "--game", game,
+                "--store", str(store)]  # fmt: skip
+        assert main(argv) == 2
+        assert needle in capsys.readouterr().err
+    assert not store.exists()
+    argv = ["eval", "--model", "baseline/random", "--suite", "classic", "--game",
+            "stag_hunt,chicken", "--episodes", "1", "--store", str(store), "--json"]  # fmt: skip
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {r["game_id"] for r in out["summary"]} == {"stag_hunt", "chicken"}

@@ -112,12 +112,25 @@ def plan(config: EvalConfig) -> list[EpisodeTask]:
 
 
 def resolve_games(suite: str | None, games: Iterable[str] | None) -> tuple[str, ...]:
-    """Game ids from ``--suite`` and/or ``--game`` (default: the ``jia2025`` suite)."""
-    ids: list[str] = []
+    """Game ids from ``--suite`` and ``--game`` (default: the ``jia2025`` suite).
+
+    Each ``--game`` may name several games, comma-separated (``--game a,b``). With both, the
+    games select from the suite: each must belong to it.
+    """
+    named = [g.strip() for item in games or () for g in item.split(",") if g.strip()]
+    if games is not None and any(not part.strip() for item in games for part in item.split(",")):
+        raise UsageError(f"--game {','.join(games)!r} has an empty game id")
+    ids = [get_game(g).id for g in named]
     if suite is not None:
-        ids.extend(s.id for s in list_games(suite))
-    for g in games or ():
-        ids.append(get_game(g).id)
+        members = [s.id for s in list_games(suite)]
+        if not ids:
+            return tuple(members)
+        outside = [g for g in ids if g not in members]
+        if outside:
+            raise UsageError(
+                f"--game {', '.join(outside)} not in suite {suite!r} (see `stratlens games "
+                f"list --suite {suite}`)"
+            )
     if not ids:
         ids = [s.id for s in list_games("jia2025")]
     return tuple(dict.fromkeys(ids))

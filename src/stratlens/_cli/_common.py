@@ -41,7 +41,13 @@ def add_play_options(p: argparse.ArgumentParser, *, model_args_help: str, prompt
         help=model_args_help,
     )  # fmt: skip
     p.add_argument("--suite", help="suite of games (default: jia2025)")
-    p.add_argument("--game", action="append", default=None, help="a game id (repeatable)")
+    p.add_argument(
+        "--game",
+        action="append",
+        default=None,
+        metavar="ID[,ID…]",
+        help="game ids, comma-separated or repeated; with --suite, games of that suite",
+    )
     p.add_argument(
         "--episodes", type=int, default=None, help="episodes per game and role (default 15)"
     )

@@ -33,12 +33,18 @@ def run(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.table import Table
 
+        # Ids are what users type: never cut, whatever the width; the title wraps instead.
         t = Table()
-        for col in ("id", "family", "suites", "kind", "title"):
-            t.add_column(col)
+        t.add_column("id", no_wrap=True, min_width=max((len(s.id) for s in specs), default=2))
+        for col in ("family", "suites", "kind"):
+            t.add_column(col, overflow="fold")
+        t.add_column("title", overflow="fold", ratio=1)
         for s in specs:
             t.add_row(s.id, s.family, ",".join(s.suites), s.kind, s.title)
-        Console().print(t)
+        console = Console()
+        if not console.is_terminal:  # a pipe or a file: as wide as the table needs
+            console = Console(width=max(120, console.measure(t).maximum))
+        console.print(t, crop=False)
         return 0
     spec = get_game(args.id)
     info = describe(spec)
