@@ -2,7 +2,9 @@
 
     python bench/profiler_recovery.py [--reps 40] [--draws 99] [--trials 30] [--seed 0]
 
-Simulated players (`stratlens.profiler.behavior_recovery`) play the classic suite's 24
+``--part agents``: the reference agents (and Nash, QRE λ = 5) play the classic suite through
+the store, ``--trials`` episodes per game and role, and are profiled as `stratlens profile`
+does. Simulated players (`stratlens.profiler.behavior_recovery`) play the classic suite's 24
 (game, role) cells, ``--trials`` decisions each, and are profiled with tremble noise and a
 parametric bootstrap of ``--draws`` refits. Printed, each a share of ``--reps`` replications:
 
@@ -103,16 +105,53 @@ def part_three(args: argparse.Namespace, rng: np.random.Generator) -> None:
         print(f"{_name(player, eps).ljust(34)} {found if found else f'> {TRIAL_GRID[-1]}'}")
 
 
+def part_agents(args: argparse.Namespace) -> None:
+    """The reference agents played through the store, profiled as `stratlens profile` does."""
+    import tempfile
+    from pathlib import Path
+
+    import stratlens
+    from stratlens.profiler.behavior import behavior_profile
+    from stratlens.results import load_decisions
+
+    print(f"0. reference agents, classic suite, {args.trials} episodes per game and role, "
+          f"{args.draws} bootstrap draws")  # fmt: skip
+    agents: list[tuple[str, dict[str, str] | None]] = [
+        ("baseline/minimax", None),
+        ("baseline/trust", None),
+        ("baseline/belief", None),
+        ("baseline/random", None),
+        ("baseline/nash", None),
+        ("baseline/qre", {"lam": "5"}),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = str(Path(tmp) / "store.db")
+        for model, model_args in agents:
+            stratlens.evaluate(
+                model, suite="classic", episodes=args.trials, store=store, model_args=model_args
+            )
+        frame = load_decisions(store, include_opponents=True)
+    for model, p in behavior_profile(frame, draws=args.draws, seed=args.seed).items():
+        assert p.fit is not None and p.intervals is not None
+        weights = " ".join(
+            f"{s} {w:.2f} [{p.intervals[s][0]:.2f}, {p.intervals[s][1]:.2f}]"
+            for s, w in p.weights.items()
+        )
+        print(f"{model}: {weights} | {p.fit.verdict}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=40)
     ap.add_argument("--draws", type=int, default=99)
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--part", choices=("all", "fit", "trials"), default="all")
+    ap.add_argument("--part", choices=("all", "agents", "fit", "trials"), default="all")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     t0 = time.perf_counter()
+    if args.part in ("all", "agents"):
+        part_agents(args)
     if args.part in ("all", "fit"):
         part_one(args, rng)
     if args.part in ("all", "trials"):
