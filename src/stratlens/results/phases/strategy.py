@@ -44,6 +44,10 @@ class Estimated:
     high: float
 
 
+#: Most bootstrap refits per run behind the behavioural weights' intervals.
+BEHAVIOR_DRAWS = 100
+
+
 @dataclass
 class StrategyResult:
     """Per run id: estimates (``outcome``, ``behavior``) and unit statistics (``units``)."""
@@ -110,7 +114,14 @@ def _depth(decisions: pd.DataFrame, run_id: str, result: StrategyResult) -> None
     result.units.setdefault(run_id, {})["tqre_tau"] = UnitStat.of_ratio(taus)
 
 
-def _behavior(decisions: pd.DataFrame, models: dict[str, str], result: StrategyResult) -> None:
+def _behavior(
+    decisions: pd.DataFrame,
+    models: dict[str, str],
+    result: StrategyResult,
+    draws: int = 0,
+    seed: int = 0,
+) -> None:
+    """Behavioural style weights per run, with ``draws`` bootstrap refits for intervals."""
     try:
         from stratlens.profiler.behavior import behavior_profile
     except ImportError as exc:  # pragma: no cover
@@ -119,7 +130,7 @@ def _behavior(decisions: pd.DataFrame, models: dict[str, str], result: StrategyR
     for run_id, model in models.items():
         frame = decisions[decisions.run_id == run_id]
         try:
-            profiles = behavior_profile(frame)
+            profiles = behavior_profile(frame, draws=draws, seed=seed)
         except Exception as exc:
             result.notes.append(f"behavioural styles failed for {run_id}: {exc}")
             continue
@@ -127,8 +138,10 @@ def _behavior(decisions: pd.DataFrame, models: dict[str, str], result: StrategyR
         if prof is None:
             continue
         est = result.estimates.setdefault(run_id, {})
+        bounds = prof.intervals or {}
         for style, w in prof.weights.items():
-            est[f"behavior:{style}"] = Estimated(float(w), math.nan, math.nan)
+            low, high = bounds.get(style, (math.nan, math.nan))
+            est[f"behavior:{style}"] = Estimated(float(w), float(low), float(high))
         if prof.fit is not None and prof.fit.rejected:
             result.notes.append(f"behavioural styles of {run_id}: {prof.fit.verdict}")
 
@@ -185,7 +198,7 @@ def strategy_metrics(
     _outcomes(store, {r: entry_key(m, p) for r, m, p in runs}, n_boot, seed, result)
     for run_id, _, _ in runs:
         _depth(decisions[decisions.agent == "subject"], run_id, result)
-    _behavior(decisions, {r: m for r, m, _ in runs}, result)
+    _behavior(decisions, {r: m for r, m, _ in runs}, result, min(n_boot, BEHAVIOR_DRAWS), seed)
     if classifier:
         _text(decisions, [r for r, _, _ in runs], classifier, result)
     return result
