@@ -92,7 +92,11 @@ def test_payoff_arithmetic_is_checked_against_the_uniform_continuation(store_pat
         cks = resolve_checkpoints(
             list(runs.values()), {r: f"scriptedpayoff/{m}" for m, r in runs.items()}
         )
-        comp = compare_runs(store, cks, list(runs.values()), classifier=None, n_boot=50)
+        seen: list[tuple[str, int, int]] = []
+        comp = compare_runs(store, cks, list(runs.values()), classifier=None, n_boot=50,
+                            steps=lambda *step: seen.append(step))  # fmt: skip
+    assert [s for s in seen if s[0] == "checkpoints (bootstrap)"][-1][1:] == (3, 3)
+    assert {s[0] for s in seen} >= {"reading the runs", "strategy metrics"}
     arith = comp.table[comp.table.metric == "payoff_arith"].sort_values("checkpoint")
     assert arith.value.tolist() == [1.0, 0.0, 0.0]
     comp.notes.append("<img src=x onerror=alert(1)>")

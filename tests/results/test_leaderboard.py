@@ -267,3 +267,28 @@ def test_workflow_regenerates_on_a_schedule() -> None:
     assert len(cron.split()) == 5
     steps = [s.get("run", "") for s in flow["jobs"]["regenerate"]["steps"]]
     assert any(r.startswith("stratlens leaderboard --store") for r in steps)
+
+
+def test_prints_the_ranking_and_reports_its_progress(
+    built: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stratlens._progress import StageBar
+
+    store = tmp_path / "store.db"
+    shutil.copy(built[0], store)
+    seen: list[tuple[str, int, int]] = []
+    write_leaderboard(store, tmp_path / "a", n_boot=200, steps=lambda *s: seen.append(s))
+    last = {stage: (done, total) for stage, done, total in seen}
+    assert last["run summaries"] == (3, 3) and last["models (bootstrap)"] == (3, 3)
+    assert last["pages and plots"] == (4, 4) and "structure analysis" in last
+    with StageBar(True) as bar:  # the terminal's bar draws these steps (on stderr)
+        for step in seen:
+            bar(*step)
+    capsys.readouterr()
+    assert main(["leaderboard", "--store", str(store), "--out", str(tmp_path / "b"),
+                 "--bootstrap", BOOT]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    table = [ln for ln in (tmp_path / "b" / "leaderboard.md").read_text().splitlines()
+             if ln.startswith("|")]  # fmt: skip
+    assert len(table) == 5 and out.splitlines()[: len(table)] == table  # header, rule, 3 rows
+    assert "leaderboard: 3 models" in out

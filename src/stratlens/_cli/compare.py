@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
                 f"{report.skipped} already in the store, {report.failed} failed",
                 file=sys.stderr,
             )
-    with open_store(store_path) as store:
+    from stratlens._progress import StageBar
+
+    with open_store(store_path) as store, StageBar(False if args.no_progress else None) as bar:
         comparison = compare_runs(
             store,
             checkpoints,
@@ -112,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             classifier=None if args.classifier == "none" else args.classifier,
             n_boot=args.bootstrap,
             seed=args.seed,
+            steps=bar,
         )
     out = Path(args.out) if args.out else DEFAULT_OUT
     files = write_report(comparison, out)

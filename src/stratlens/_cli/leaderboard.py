@@ -23,6 +23,7 @@ def add_parser(sub: Any) -> None:
         "--no-cache", action="store_true", help="summarise every run anew (ignore the cache)"
     )
     lb.add_argument("--json", action="store_true", help="print what was written as JSON")
+    lb.add_argument("--no-progress", action="store_true", help="no progress bar")
     lb.set_defaults(func=run)
 
 
@@ -30,19 +31,23 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from stratlens._cli._common import dump_json
+    from stratlens._progress import StageBar
     from stratlens.results.leaderboard import DEFAULT_OUT, write_leaderboard
     from stratlens.results.metrics import N_BOOT
 
-    report = write_leaderboard(
-        args.store,
-        args.out or DEFAULT_OUT,
-        n_boot=N_BOOT if args.bootstrap is None else args.bootstrap,
-        seed=args.seed,
-        use_cache=not args.no_cache,
-    )
+    with StageBar(False if args.no_progress else None) as bar:
+        report = write_leaderboard(
+            args.store,
+            args.out or DEFAULT_OUT,
+            n_boot=N_BOOT if args.bootstrap is None else args.bootstrap,
+            seed=args.seed,
+            use_cache=not args.no_cache,
+            steps=bar,
+        )
     if args.json:
         print(dump_json(asdict(report)))
         return 0
+    print(report.ranking)
     print(
         f"leaderboard: {report.entries} models, {len(report.files)} files in {report.out} "
         f"(run summaries: {report.computed} computed, {report.reused} from the cache) · "

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from stratlens._progress import Steps, report
 from stratlens.errors import UsageError
 from stratlens.results._paths import require_runs
 from stratlens.results.leaderboard import export, html, model_page, plots
@@ -30,6 +31,7 @@ class WriteReport:
     runs: int
     computed: int  # run summaries computed in this regeneration
     reused: int  # run summaries read from the cache
+    ranking: str = ""  # the ranking as a Markdown table (what leaderboard.md holds)
 
 
 @contextmanager
@@ -52,6 +54,7 @@ def build_leaderboard(
     seed: int = 0,
     use_cache: bool = True,
     write_back: bool = True,
+    steps: Steps | None = None,
 ) -> Leaderboard:
     """The leaderboard's tables for the store (a `Store`, a path, or the default store).
 
@@ -63,14 +66,17 @@ def build_leaderboard(
     if not 0.5 <= level < 1:
         raise UsageError(f"the interval level must be in [0.5, 1), got {level}")
     with _store(store) as opened:
-        lb, fresh = build(opened.conn, n_boot=n_boot, level=level, seed=seed, use_cache=use_cache)
+        lb, fresh = build(
+            opened.conn, n_boot=n_boot, level=level, seed=seed, use_cache=use_cache, steps=steps
+        )
         if write_back and not opened.readonly:  # a read-only copy is read, never cached
             write_cache(opened.conn, fresh)
     return lb
 
 
-def render_files(lb: Leaderboard, writer: FolderWriter) -> None:
+def render_files(lb: Leaderboard, writer: FolderWriter, steps: Steps | None = None) -> None:
     """Every file of the leaderboard folder, in a fixed order."""
+    report(steps, "pages and plots", 0, len(lb.entries) + 1)
     writer.write("index.html", html.render_index(lb))
     writer.write("leaderboard.md", export.to_markdown(lb))
     writer.write("leaderboard.csv", export.to_csv(lb))
@@ -87,7 +93,8 @@ def render_files(lb: Leaderboard, writer: FolderWriter) -> None:
         )
         writer.write("plots/structure-all.png", png)
         writer.write("plots/structure-all.svg", svg)
-    for en in lb.entries:
+    for i, en in enumerate(lb.entries):
+        report(steps, "pages and plots", i + 1, len(lb.entries) + 1)
         plot = None
         if en.structure is not None:
             png, svg = plots.structure_plot(
@@ -97,6 +104,7 @@ def render_files(lb: Leaderboard, writer: FolderWriter) -> None:
             writer.write(f"plots/structure-{en.slug}.png", png)
             writer.write(f"plots/{plot}", svg)
         writer.write(f"models/{en.slug}.html", model_page.render_model(lb, en, plot))
+    report(steps, "pages and plots", len(lb.entries) + 1, len(lb.entries) + 1)
 
 
 def write_leaderboard(
@@ -107,14 +115,19 @@ def write_leaderboard(
     level: float = LEVEL,
     seed: int = 0,
     use_cache: bool = True,
+    steps: Steps | None = None,
 ) -> WriteReport:
-    """Regenerate the leaderboard folder ``out`` from the store; atomic and deterministic."""
+    """Regenerate the leaderboard folder ``out`` from the store; atomic and deterministic.
+
+    ``steps`` is called as the work goes (see `stratlens._progress`)."""
     target = Path(out)
     check_target(target)
     if not isinstance(store, Store):
         require_runs(store)  # nothing to rank: an error, before anything is written
-    lb = build_leaderboard(store, n_boot=n_boot, level=level, seed=seed, use_cache=use_cache)
-    files = publish(target, lambda writer: render_files(lb, writer))
+    lb = build_leaderboard(
+        store, n_boot=n_boot, level=level, seed=seed, use_cache=use_cache, steps=steps
+    )
+    files = publish(target, lambda writer: render_files(lb, writer, steps))
     return WriteReport(
         out=str(target),
         files=files,
@@ -123,4 +136,5 @@ def write_leaderboard(
         runs=lb.stats.get("runs", 0),
         computed=lb.stats.get("computed", 0),
         reused=lb.stats.get("reused", 0),
+        ranking=export.ranking_markdown(lb),
     )

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stratlens._progress import Steps, report
 from stratlens.results.leaderboard import sources
 from stratlens.results.leaderboard.sources import STYLE_LABELS
 from stratlens.results.leaderboard.summaries import REFERENCE_PREFIX, load_summaries
@@ -275,6 +276,7 @@ def build(
     seed: int = 0,
     use_cache: bool = True,
     analysis: bool = True,
+    steps: Steps | None = None,
 ) -> tuple[Leaderboard, list[tuple[str, str, str]]]:
     """The leaderboard of the store behind ``conn``, and the summaries to write to the cache.
 
@@ -282,7 +284,7 @@ def build(
     """
     conn.execute("BEGIN")
     try:
-        summaries, stats, fresh = load_summaries(conn, use_cache=use_cache)
+        summaries, stats, fresh = load_summaries(conn, use_cache=use_cache, steps=steps)
         newest = sources.newest_run(conn)
         entries_raw = _pooled_groups(summaries)
         classifier = _choose_classifier(summaries)
@@ -293,7 +295,8 @@ def build(
         }
         population = _population(merged, {k: e["model"] for k, e in entries_raw.items()})
         entries: list[EntryResult] = []
-        for key, e in entries_raw.items():
+        for i, (key, e) in enumerate(entries_raw.items()):
+            report(steps, "models (bootstrap)", i, len(entries_raw))
             groups = [
                 _group_result(
                     key,
@@ -310,6 +313,7 @@ def build(
                 for (game_id, role), runs in sorted(e["groups"].items())
             ]
             entries.append(_entry(key, e, groups, behaviour[key], classifier, n_boot, level, seed))
+        report(steps, "models (bootstrap)", len(entries_raw), len(entries_raw))
         samples = sorted({s for en in entries for g in en.groups for s in g.samples})
         traces = sources.traces(conn, samples, classifier)
     finally:
@@ -317,6 +321,7 @@ def build(
     entries.sort(key=lambda en: (-_sortable(en.headline.value), en.key))
     pooled = None
     if analysis and entries:
+        report(steps, "structure analysis")
         results = analyze(analysis_frame(entries), n_boot=n_boot, seed=seed)
         for en in entries:
             en.structure = results.get(en.key)

@@ -219,13 +219,20 @@ def _md_est(e: Estimate, digits: int = 3) -> str:
 
 
 def to_markdown(lb: Leaderboard) -> str:
-    lines = [
+    head = [
         "# stratlens leaderboard",
         "",
         f"Store state as of its newest run: {_md_text(lb.generated_from or '—')}. "
         f"{lb.n_boot} bootstrap resamples, {lb.level:.0%} intervals. "
         "Headline score: 100 × mean normalised payoff (see the README).",
         "",
+    ]
+    return "\n".join(head) + "\n" + ranking_markdown(lb)
+
+
+def ranking_markdown(lb: Leaderboard) -> str:
+    """The ranking table of ``leaderboard.md`` (what `stratlens leaderboard` prints)."""
+    lines = [
         "| # | model | prompt | headline score | vs reference | vs population | regret "
         "| Nash distance | failures | text style | behavioural style |",
         "|---:|---|---|---:|---:|---:|---:|---:|---:|---|---|",

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from stratlens import __version__
+from stratlens._progress import Steps, report
 from stratlens.errors import UnknownGameError
 from stratlens.results.metrics import (
     BASE_COLUMNS,
@@ -243,7 +244,7 @@ def summarize_run(conn: sqlite3.Connection, run: Mapping[str, Any]) -> dict[str,
 
 
 def load_summaries(
-    conn: sqlite3.Connection, *, use_cache: bool = True
+    conn: sqlite3.Connection, *, use_cache: bool = True, steps: Steps | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, int], list[tuple[str, str, str]]]:
     """Every run's summary in run order, counts of those computed and reused, and the fresh
     ones as ``(key, run_id, json)`` for `write_cache`.
@@ -263,7 +264,8 @@ def load_summaries(
             cached[key] = value
     out: list[dict[str, Any]] = []
     fresh: list[tuple[str, str, str]] = []
-    for run_id, model, protocol, opponent, created in runs:
+    for i, (run_id, model, protocol, opponent, created) in enumerate(runs):
+        report(steps, "run summaries", i, len(runs))
         blob = cached.get(keys[run_id])
         if blob is None:
             row = dict(run_id=run_id, model=model, protocol=protocol, opponent=opponent)
@@ -271,6 +273,7 @@ def load_summaries(
             blob = json.dumps(summary, sort_keys=True, allow_nan=False)
             fresh.append((keys[run_id], run_id, blob))
         out.append(json.loads(blob))  # the same path for fresh and cached summaries
+    report(steps, "run summaries", len(runs), len(runs))
     stats = {"runs": len(runs), "computed": len(fresh), "reused": len(runs) - len(fresh)}
     return out, stats, fresh
 

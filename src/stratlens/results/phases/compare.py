@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stratlens._progress import Steps, report
 from stratlens.results.changepoint import Boundary, Curve, locate_boundary
 from stratlens.results.phases.checkpoints import Checkpoint
 from stratlens.results.phases.execution import execution_table
@@ -89,11 +90,14 @@ def compare_runs(
     n_boot: int = 500,
     level: float = 0.95,
     seed: int = 0,
+    steps: Steps | None = None,
 ) -> Comparison:
-    """The comparison of the runs ``run_ids`` (one per checkpoint, in order)."""
+    """The comparison of the runs ``run_ids`` (one per checkpoint, in order); ``steps`` is
+    told how far it got (see `stratlens._progress`)."""
     if len(run_ids) != len(checkpoints):
         raise ValueError("one run id per checkpoint")
     rng = np.random.default_rng(seed)
+    report(steps, "reading the runs")
     decisions = load_decisions(store, run=list(run_ids), include_opponents=True)
     episodes = load_episodes(store, run=list(run_ids))
     subject = decisions[(decisions.agent == "subject") & (decisions.parse_status != "error")]
@@ -114,6 +118,7 @@ def compare_runs(
         (r, str(store.get_run(r)["model"]), str(store.get_run(r)["protocol"]))  # type: ignore[index]
         for r in run_ids
     ]
+    report(steps, "strategy metrics")
     strategy = strategy_metrics(
         store, decisions, runs, classifier=classifier, n_boot=n_boot, seed=seed
     )
@@ -121,6 +126,7 @@ def compare_runs(
     rows: list[dict[str, Any]] = []
     stats: dict[str, list[UnitStat | None]] = {}
     for i, (ck, run_id) in enumerate(zip(checkpoints, run_ids, strict=True)):
+        report(steps, "checkpoints (bootstrap)", i, len(checkpoints))
         base = {"checkpoint": i, "label": ck.label, "step": ck.step, "run_id": run_id}
         per: dict[str, tuple[str, UnitStat]] = {}
         per.update(_execution_stats(ex[ex.run_id == run_id]))
@@ -136,6 +142,7 @@ def compare_runs(
         for name, e in strategy.estimates.get(run_id, {}).items():
             rows.append({**base, "axis": "strategy", "metric": name, "value": e.value,
                          "low": e.low, "high": e.high, "n": math.nan})  # fmt: skip
+    report(steps, "checkpoints (bootstrap)", len(checkpoints), len(checkpoints))
     table = pd.DataFrame(rows)
     table = pd.concat([table, _relative_ppl(table)], ignore_index=True)
     curves = _curves(table, stats, len(checkpoints), level)
