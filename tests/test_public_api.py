@@ -103,3 +103,11 @@ def test_importing_the_cli_and_games_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_dir_shows_the_public_api_and_not_the_helpers() -> None:
+    import stratlens
+
+    shown = dir(stratlens)
+    assert {"evaluate", "load_decisions", "EvalConfig", "__version__"} <= set(shown)
+    assert set(shown) == set(PUBLIC["stratlens"])  # no Any, import_module, version, ...
