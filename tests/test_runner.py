@@ -188,3 +188,16 @@ def test_replay_from_the_episode_seed_retraces_what_was_played(store_path: Path)
         assert set(views) == set(moves)
         lengths.add(len(moves))
     assert len(lengths) > 1  # the stopping time differs between episodes
+
+
+def test_evaluate_works_inside_a_running_event_loop(tmp_path: Path) -> None:
+    # A notebook runs its cells inside an event loop: asyncio.run would refuse to start there.
+    import asyncio
+
+    async def cell() -> tuple[int, int]:
+        report = evaluate("baseline/trust", games=["stag_hunt"], episodes=2,
+                          store=str(tmp_path / "s.db"))  # fmt: skip
+        return report.played, report.failed
+
+    assert asyncio.run(cell()) == (4, 0)
+    assert len(load_decisions(str(tmp_path / "s.db"))) == 4

@@ -26,6 +26,7 @@ from stratlens._cost import CostBudget
 from stratlens._episode import EpisodeRunner, EpisodeTask
 from stratlens._gc import frozen_heap
 from stratlens._seeds import digest, stable_seed
+from stratlens._sync import run_sync
 from stratlens.agents import Agent, make_agent
 from stratlens.agents._cache import check_cache_file, resolve_cache_path
 from stratlens.agents._llm_args import RUN_NEUTRAL_ARGS
@@ -322,6 +323,9 @@ def evaluate(
 ) -> RunReport:
     """Evaluates one model on a suite and writes the run to the store (Python API).
 
+    Works from synchronous code and from inside a running event loop (a notebook); in async
+    code, ``await run_async(config, ...)`` is the same without the worker thread.
+
     See `run_async` for ``max_cost``, ``cache`` and ``use_cache``.
     """
     config = EvalConfig(
@@ -334,7 +338,7 @@ def evaluate(
         protocol=protocol,
         opponent=opponent,
     )
-    return asyncio.run(
+    return run_sync(  # also from a notebook, whose event loop is already running
         run_async(
             config,
             store,
