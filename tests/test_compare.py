@@ -97,6 +97,10 @@ def test_payoff_arithmetic_is_checked_against_the_uniform_continuation(store_pat
                             steps=lambda *step: seen.append(step))  # fmt: skip
     assert [s for s in seen if s[0] == "checkpoints (bootstrap)"][-1][1:] == (3, 3)
     assert {s[0] for s in seen} >= {"reading the runs", "strategy metrics"}
+    shown = comp.table.dropna(subset=["low", "high"])
+    tol = 1e-9 * shown.value.abs().clip(lower=1.0)
+    inside = (shown.low - tol <= shown.value) & (shown.value <= shown.high + tol)
+    assert inside.all(), shown[~inside]  # every interval holds its own estimate
     arith = comp.table[comp.table.metric == "payoff_arith"].sort_values("checkpoint")
     assert arith.value.tolist() == [1.0, 0.0, 0.0]
     comp.notes.append("<img src=x onerror=alert(1)>")

@@ -177,3 +177,29 @@ def test_unit_statistics_and_their_intervals() -> None:
     lo, hi = st.interval(300, np.random.default_rng(0))
     assert 0.0 <= lo <= 1.5 <= hi <= 2.0
     assert math.isnan(UnitStat.of_ratio([]).value())
+
+
+def test_every_token_metric_lies_in_its_own_interval() -> None:
+    # Every "therefore" is followed by words seen once: a resample repeats responses, so its
+    # plug-in entropies are lower than the sample's, and a percentile interval of them would
+    # lie below the sample's own value (as h_cond did at every demo checkpoint).
+    import pandas as pd
+
+    from stratlens.results.bootstrap import interval
+    from stratlens.results.phases.token_metrics import token_stats
+
+    words = [f"w{i}" for i in range(60)]
+    triples = zip(words[:53], words[3:56], words[7:], strict=True)
+    texts = [f"therefore {a} {b} {c}. wait {c} {a}" for a, b, c in triples]
+    frame = pd.DataFrame({"reasoning": texts, "raw_output": texts, "logprobs": None,
+                          "completion_tokens": 40, "attempts": 1})  # fmt: skip
+    lex = Lexicon.from_categories({"x": ["therefore", "wait"]})
+    stats = token_stats(frame, lex)
+    for name, st in stats.items():
+        est = st.estimate(400, np.random.default_rng(0))
+        if math.isfinite(est.low):  # (a constant rate's sums may differ in the last digit)
+            tol = 1e-9 * max(1.0, abs(est.value))
+            assert est.low - tol <= est.value <= est.high + tol, (name, est)
+    plain = stats["h_cond"]
+    percentile = interval(plain.value(), plain.replicates(400, np.random.default_rng(0)))
+    assert percentile.high < percentile.value  # what the bias correction is for

@@ -135,9 +135,9 @@ def compare_runs(
         for name, st in strategy.units.get(run_id, {}).items():
             per[name] = ("strategy", st)
         for name, (axis, st) in per.items():
-            lo, hi = st.interval(n_boot, rng, level)
-            rows.append({**base, "axis": axis, "metric": name, "value": st.value(),
-                         "low": lo, "high": hi, "n": st.n})  # fmt: skip
+            est = st.estimate(n_boot, rng, level)  # value and interval: one estimator
+            rows.append({**base, "axis": axis, "metric": name, "value": est.value,
+                         "low": est.low, "high": est.high, "n": st.n})  # fmt: skip
             stats.setdefault(name, [None] * len(checkpoints))[i] = st
         for name, e in strategy.estimates.get(run_id, {}).items():
             rows.append({**base, "axis": "strategy", "metric": name, "value": e.value,

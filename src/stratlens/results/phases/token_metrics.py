@@ -128,6 +128,8 @@ def _gram_entropies(texts: list[str], spans_per: list[list[Any]]) -> Mapping[str
     for (g, _), j in pairs.items():
         groups[j] = gi[g]
     return {
-        "h_sem": UnitStat(counts, entropy_rows),
-        "h_cond": UnitStat(joint, lambda s: conditional_entropy_rows(s, groups)),
+        "h_sem": UnitStat(counts, entropy_rows, bias_corrected=True),
+        "h_cond": UnitStat(
+            joint, lambda s: conditional_entropy_rows(s, groups), bias_corrected=True
+        ),
     }
