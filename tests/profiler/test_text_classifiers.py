@@ -137,7 +137,11 @@ def test_offline_on_writer_families_it_never_saw(offline: OfflineClassifier) -> 
     assert ev.by_tag["no_keywords"]["accuracy"] >= 0.6
     assert kw.by_tag["no_keywords"]["accuracy"] == 0.0  # it cannot see a style without words
     assert ev.ece < 0.12  # calibrated on other writers' traces
-    assert ev.abstained.get("unsupported_language", 0) == 0  # all five languages in each fold
+    # a language the fold's model reads badly is declined, never answered with confidence
+    non_english = {k: v for k, v in ev.by_language.items() if k != "en"}
+    assert sum(v["confident_wrong"] for v in non_english.values()) <= 0.1 * sum(
+        v["n"] for v in non_english.values()
+    )
 
 
 def test_cross_validation_folds_keep_writer_families_apart() -> None:

@@ -10,7 +10,8 @@ folder that cannot be written only means the model is trained again next time.
 
 It declines to answer rather than answer wrongly with confidence:
 
-- a trace in a language with fewer than `MIN_LANGUAGE_TRACES` corpus traces is
+- a trace in a language with fewer than `MIN_LANGUAGE_TRACES` corpus traces, or one whose
+  traces the model labels right less than `MIN_LANGUAGE_ACCURACY` of the time out of fold, is
   ``unsupported_language`` (no label, uniform scores, the detected language named);
 - a trace whose calibrated top probability is below `UNCERTAIN_BELOW` is ``uncertain`` (no
   label; the scores are kept).
@@ -52,8 +53,10 @@ from stratlens.profiler.text.corpus import corpus_hash, load_corpus
 
 MODEL_DIR_ENV_VAR = "STRATLENS_MODEL_DIR"
 DEFAULT_SEED = 0
-#: A language is supported when the training traces hold at least this many in it.
+#: A language is supported when the training traces hold at least this many in it, and the
+#: out-of-fold accuracy on them (calibration folds) is at least `MIN_LANGUAGE_ACCURACY`.
 MIN_LANGUAGE_TRACES = 50
+MIN_LANGUAGE_ACCURACY = 0.65
 #: Below this calibrated top probability the answer is ``uncertain``.
 UNCERTAIN_BELOW = 0.4
 #: Folds (grouped by writer family where groups are given) for fitting the temperature.
@@ -92,11 +95,15 @@ class _single_thread:
 
 @dataclass
 class OfflineModel:
-    """A fitted pipeline, its calibration temperature and the languages it answers for."""
+    """A fitted pipeline, its calibration temperature and the languages it answers for.
+
+    ``language_accuracy``: per language of the training traces, (traces, out-of-fold accuracy).
+    """
 
     pipeline: Any
     temperature: float
     languages: frozenset[str]
+    language_accuracy: dict[str, tuple[int, float]]
 
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Calibrated probabilities with columns in `LABELS` order."""
@@ -142,11 +149,20 @@ def fit_model(
             part = _fit_pipeline([texts[i] for i in train], [labels[i] for i in train], seed)
             oof[test] = _raw_proba(part, [texts[i] for i in test])
     truth = np.asarray([LABELS.index(y) for y in labels])
-    counts = Counter(detect(t) for t in texts)
-    languages = {lang for lang, n in counts.items() if n >= MIN_LANGUAGE_TRACES}
-    return OfflineModel(
-        pipeline, fit_temperature(oof, truth), frozenset(languages | {UNDETERMINED})
-    )
+    detected = np.asarray([detect(t) for t in texts], dtype=object)
+    right = oof.argmax(axis=1) == truth
+    accuracy = {
+        str(lang): (int(n), float(right[detected == lang].mean()))
+        for lang, n in Counter(detected.tolist()).items()
+    }
+    languages = {
+        lang
+        for lang, (n, acc) in accuracy.items()
+        if n >= MIN_LANGUAGE_TRACES and acc >= MIN_LANGUAGE_ACCURACY
+    }
+    if "en" in languages:  # undetermined text is notation read as English ("P2 likely c2")
+        languages.add(UNDETERMINED)
+    return OfflineModel(pipeline, fit_temperature(oof, truth), frozenset(languages), accuracy)
 
 
 def _raw_proba(model: Any, texts: Sequence[str]) -> npt.NDArray[np.float64]:
