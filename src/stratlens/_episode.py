@@ -17,6 +17,7 @@ import numpy as np
 from stratlens._cost import CostBudget, CostLimitReached
 from stratlens._seeds import stable_seed
 from stratlens.agents import Agent, Decision, Turn
+from stratlens.errors import ContextLengthError
 from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, sample_chance
 from stratlens.games.prompts import render
 from stratlens.results.store import Store
@@ -73,6 +74,8 @@ class EpisodeRunner:
         reserved = await self.budget.admit(agent.name)  # CostLimitReached: nothing asked
         try:
             decision = await agent.act(turn)
+        except ContextLengthError:  # no turn can be answered: the run stops (see runner)
+            raise
         except Exception as exc:  # an agent bug or an outage: recorded, never a move
             decision = Decision(None, "error", error=f"{type(exc).__name__}: {exc}")
         await self.budget.settle(agent.name, reserved, decision)

@@ -12,6 +12,7 @@ ours, so even `stratlens.games` may use it)::
     │   └── StoreLocationError  a store path that cannot be created or written
     ├── StoreError              the store file is damaged or from a newer stratlens
     └── AgentError              an agent could not produce a decision at all
+        └── ContextLengthError  a prompt longer than a local model's context: the run stops
 
 A model's bad *answer* is not an exception: it is a `Decision` with a `parse_status`
 other than ``ok``.
@@ -56,3 +57,8 @@ class StoreError(StratlensError):
 
 class AgentError(StratlensError):
     pass
+
+
+class ContextLengthError(AgentError):
+    """A prompt does not fit the model's context: no turn of the run can be answered as asked,
+    so the run stops (rerun with a model of a longer context) instead of failing each one."""

@@ -32,7 +32,7 @@ from stratlens.agents._cache import check_cache_file, resolve_cache_path
 from stratlens.agents._llm_args import RUN_NEUTRAL_ARGS
 from stratlens.agents._protocol import PROTOCOLS
 from stratlens.agents.llm import RunOptions, run_options
-from stratlens.errors import UsageError
+from stratlens.errors import ContextLengthError, UsageError
 from stratlens.games import (
     get_game,
     list_games,
@@ -253,16 +253,23 @@ async def _play_run(
         runner = EpisodeRunner(config.run_id, config.protocol, subject, opponent, store, budget)
         limit = asyncio.Semaphore(concurrency)
         results: list[str] = []
+        fatal: list[ContextLengthError] = []
         with _progress(progress, len(todo), config.model) as advance:
 
             async def one(task: EpisodeTask) -> None:
                 async with limit:
-                    if budget.stopped:
+                    if budget.stopped or fatal:
                         return
-                    results.append(await runner.play(task))
+                    try:
+                        results.append(await runner.play(task))
+                    except ContextLengthError as exc:  # the episode stays unfinished
+                        fatal.append(exc)
+                        return
                     advance()
 
             await asyncio.gather(*(one(t) for t in todo))
+        if fatal:
+            raise fatal[0]
         row = store.conn.execute(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM decisions WHERE run_id = ?", (config.run_id,)
         ).fetchone()

@@ -137,3 +137,37 @@ def test_importing_the_agents_does_not_import_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_a_prompt_longer_than_the_context_is_one_error_and_stops_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A checkpoint of 48 positions: every prompt of the suite is longer. Before, each decision
+    # failed on "IndexError: index out of range in self" and compare reported empty metrics.
+    pytest.importorskip("transformers")
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from stratlens.cli import main
+    from tests.tiny_checkpoints import _tokenizer
+
+    tok = _tokenizer(["Final answer: row 0", "You are Player 1. column 1"] * 20, chat=False)
+    config = GPT2Config(vocab_size=len(tok), n_positions=48, n_embd=8, n_layer=1, n_head=1,  # type: ignore[arg-type]
+                        eos_token_id=tok.eos_token_id, bos_token_id=tok.eos_token_id)  # type: ignore[attr-defined]  # fmt: skip
+    folder = tmp_path / "short"
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    tok.save_pretrained(folder)  # type: ignore[attr-defined]
+    store = tmp_path / "s.db"
+    argv = ["--game", "prisoners_dilemma", "--episodes", "3", "--store", str(store),
+            "--no-progress"]  # fmt: skip
+    assert main(["eval", "--model", f"hf/{folder}", *argv]) == 1
+    err = capsys.readouterr().err  # (transformers draws its loading bars there too)
+    ours = [ln for ln in err.splitlines() if ln.startswith("stratlens:")]
+    assert len(ours) == 1 and "exceeds the model's context of 48 tokens" in ours[0], err
+    assert "a prompt of " in ours[0] and "IndexError" not in err
+    out = tmp_path / "report"
+    assert main(["compare", f"hf/{folder}", *argv, "--out", str(out), "--classifier", "none"]) == 1
+    assert "exceeds the model's context of 48 tokens" in capsys.readouterr().err
+    assert not out.exists()  # no report of empty metrics
+    from stratlens.results import load_episodes
+
+    assert len(load_episodes(str(store))) == 0  # nothing counted as finished

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stratlens.errors import UsageError
+from stratlens.errors import ContextLengthError, UsageError
 
 DONE_ANSWER = re.compile(r"final answer\s*:[^\n]*\S[^\n]*\n", re.IGNORECASE)
 
@@ -54,6 +54,25 @@ def _pieces(tok: Any, ids: Sequence[int]) -> tuple[str, tuple[str, ...]]:
     return text, tuple(out)
 
 
+#: Where configs keep the number of positions a model can attend to.
+_CONTEXT_KEYS = (
+    "max_position_embeddings",
+    "n_positions",
+    "max_sequence_length",
+    "seq_length",
+    "n_ctx",
+)
+
+
+def context_length(config: Any) -> int | None:
+    """The model's context in tokens, from its config; None when it does not say."""
+    for key in _CONTEXT_KEYS:
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
 class LocalModel:
     """A causal LM and its tokenizer loaded from a folder, with batched generation."""
 
@@ -84,6 +103,7 @@ class LocalModel:
         pad = self.tokenizer.pad_token_id
         self.pad_id = int(pad if pad is not None else (min(self.eos_ids) if self.eos_ids else 0))
         self.has_chat_template = bool(getattr(self.tokenizer, "chat_template", None))
+        self.context = context_length(self.model.config)
         self._lock = threading.Lock()
         # transformers 5 names the key-value cache ``cache``; earlier versions ``past_key_values``.
         params = inspect.signature(self.model.forward).parameters
@@ -122,9 +142,18 @@ class LocalModel:
             raise ValueError("one seed per prompt")
         if not prompts:
             return []
+        encoded = [self.encode(p) for p in prompts]
+        longest = max(len(e) for e in encoded)
+        if self.context is not None:
+            if longest >= self.context:
+                raise ContextLengthError(
+                    f"hf/{self.path}: a prompt of {longest} tokens exceeds the model's context "
+                    f"of {self.context} tokens"
+                )
+            max_new_tokens = min(max_new_tokens, self.context - longest)  # then "length"
         with self._lock, torch.inference_mode():
             return self._generate(
-                [self.encode(p) for p in prompts],
+                encoded,
                 seeds,
                 max_new_tokens,
                 temperature,
