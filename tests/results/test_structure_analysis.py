@@ -198,3 +198,36 @@ def test_planted_structure_effect_is_found_and_reasoning_length_is_not(tmp_path:
         assert abs(reg.coef[PLANTED]) > 5 * abs(reg.coef[REASONING]), name
     verdict = results[POOLED].reasoning_verdict("norm_ref")
     assert verdict.startswith("Reasoning length does not matter") and PLANTED in verdict
+
+
+def test_constant_outcomes_are_marked_and_not_analysed() -> None:
+    # A failure rate of 0 in every game has nothing to explain: it gave SE 0.000 rows and a
+    # p-value of 0.29 in the regression table. It is marked instead, and in neither table.
+    from stratlens.results.leaderboard.html import structure_tables
+    from stratlens.results.structure_analysis import analyze
+
+    games = [(s.id, r) for s in list_games() if s.kind != "tree" for r in s.roles]
+    rng = np.random.default_rng(2)
+    rows = [
+        {"entry": e, "game_id": g, "role": r, REASONING: rng.uniform(0, 1),
+         "score": rng.uniform(0, 1), "failure_rate": 0.0, "norm_ref": 1.0}
+        for e in ("m/a", "m/b") for g, r in games
+    ]  # fmt: skip
+    results = analyze(with_features(pd.DataFrame(rows)), n_boot=50, n_perm=100)
+    for name, res in results.items():
+        assert res.constant == {"failure_rate": 0.0, "norm_ref": 1.0}, name
+        assert set(res.correlations.outcome) == set(res.regressions.outcome) == {"score"}, name
+        assert res.reasoning_verdict("failure_rate").endswith("is 0 in every game.")
+    page = structure_tables(results[POOLED])
+    assert "Constant in every game, so not analysed: failure_rate = 0, norm_ref = 1." in page
+
+
+def test_fit_values_are_shown_rounded_not_as_json() -> None:
+    from stratlens.results.leaderboard.html import values_text
+
+    values = {"tau": 1.5425131905263158, "gamma": 0.23000000000000001, "identified": False,
+              "tau_ci": [0.7010339483911452, float("inf")],
+              "weights": {"minimax": 0.1234567}}  # fmt: skip
+    assert values_text(values) == (
+        "gamma 0.23 · identified no · tau 1.54 · tau_ci [0.701, ∞] · weights (minimax 0.123)"
+    )

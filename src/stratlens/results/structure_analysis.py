@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -183,11 +183,17 @@ class StructureResult:
     correlations: pd.DataFrame
     regressions: pd.DataFrame
     rows: int
+    #: Outcomes with one value in every row (a failure rate always 0): nothing to relate to
+    #: structure, so neither correlated nor regressed; outcome → that value.
+    constant: dict[str, float] = field(default_factory=dict)
 
     def reasoning_verdict(self, outcome: str = "score", alpha: float = 0.05) -> str:
         """One sentence: does reasoning length matter for ``outcome`` given structure?"""
         reg = self.regressions
         hit = reg[(reg.outcome == outcome) & (reg.term == REASONING)]
+        if outcome in self.constant:
+            value = self.constant[outcome]
+            return f"Reasoning length: nothing to explain, {outcome} is {value:.3g} in every game."
         if hit.empty:
             return f"Reasoning length: not estimable for {outcome} (constant or too few games)."
         r = hit.iloc[0]
@@ -247,7 +253,15 @@ def _one(
     level: float,
     seed: int,
 ) -> StructureResult:
-    outcomes = outcome_columns(part)
+    outcomes, constant = [], {}
+    for o in outcome_columns(part):
+        values = part[o].dropna().astype(float)
+        if len(values) and float(values.max() - values.min()) <= 1e-12 * max(
+            1.0, abs(values.max())
+        ):
+            constant[o] = float(values.iloc[0])
+        else:
+            outcomes.append(o)
     corr = spearman_tests(
         part, outcomes, predictors, n_boot=n_boot, n_perm=n_perm, level=level, seed=seed
     )
@@ -255,4 +269,4 @@ def _one(
         regress(part, o, predictors, fixed_effects=fixed_effects, level=level) for o in outcomes
     ]
     reg = pd.concat(regs, ignore_index=True) if regs else _regression_frame([])
-    return StructureResult(entry, corr, reg, len(part))
+    return StructureResult(entry, corr, reg, len(part), constant)

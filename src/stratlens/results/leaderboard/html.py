@@ -90,6 +90,28 @@ def num_cell(value: float, digits: int = 3) -> str:
     return f'<td data-v="{raw(value)}">{fmt(value, digits)}</td>'
 
 
+def values_text(values: Any, digits: int = 3) -> str:
+    """Stored fit parameters or weights in words, numbers rounded: ``tau 1.54 · gamma 0.23``
+    (nested mappings in parentheses, lists in brackets), never raw JSON."""
+    if isinstance(values, bool) or values is None:
+        return {True: "yes", False: "no", None: "—"}[values]
+    if isinstance(values, int):
+        return str(values)
+    if isinstance(values, float):
+        return f"{values:.{digits}g}" if math.isfinite(values) else ("∞" if values > 0 else "—")
+    if isinstance(values, dict):
+        parts = [
+            f"{k} ({values_text(v, digits)})"
+            if isinstance(v, dict)
+            else f"{k} {values_text(v, digits)}"
+            for k, v in sorted(values.items())
+        ]
+        return " · ".join(parts) or "—"
+    if isinstance(values, list | tuple):
+        return "[" + ", ".join(values_text(v, digits) for v in values) + "]"
+    return str(values)
+
+
 def text_cell(text: str | None, sort: str | None = None) -> str:
     if not text:
         return f'<td class="text" data-v="">{NONE}</td>'
@@ -267,8 +289,13 @@ def structure_tables(result: StructureResult, max_rows: int = 40) -> str:
         ("p", "p", "num"),
         ("clusters", "families", "num"),
     )
+    constant = ""
+    if result.constant:
+        said = ", ".join(f"{k} = {v:.3g}" for k, v in sorted(result.constant.items()))
+        constant = f'<p class="note">Constant in every game, so not analysed: {esc(said)}.</p>'
     return (
-        '<p class="note">Correlations with q &lt; 0.05, and every one with reasoning length:</p>'
+        constant
+        + '<p class="note">Correlations with q &lt; 0.05, and every one with reasoning length:</p>'
         + table(ccols, crow)
         + '<p class="note">Regressions (standardised predictors; errors clustered by family):</p>'
         + table(rcols, rrow)

@@ -5,7 +5,6 @@ All text from the store goes through `esc` (see `stratlens.results.leaderboard.h
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -22,6 +21,7 @@ from stratlens.results.leaderboard.html import (
     table,
     text_cell,
     top_style,
+    values_text,
 )
 
 REASONING_CHARS = 4000
@@ -108,7 +108,7 @@ def _style_section(lb: Leaderboard, en: EntryResult) -> str:
     if en.behaviour:
         rows = [
             text_cell(r["source"]) + text_cell(r["method"]) + text_cell(r["game_id"] or "all games")
-            + text_cell(r["label"]) + text_cell(json.dumps(r["values"], sort_keys=True))
+            + text_cell(r["label"]) + text_cell(values_text(r["values"]))
             + num_cell(float(r["n"]) if r["n"] is not None else math.nan, 0)
             for r in en.behaviour
         ]  # fmt: skip
