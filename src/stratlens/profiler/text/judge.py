@@ -29,7 +29,6 @@ import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
@@ -217,17 +216,12 @@ class JudgeClassifier:
         }
 
     def classify(self, texts: Sequence[str]) -> list[TextLabel]:
+        from stratlens._sync import run_sync
         from stratlens.agents._cache import ResponseCache
 
         with ResponseCache() as cache:
-            work = self._all(list(texts), cache)
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                return asyncio.run(work)
-            # called from a running loop (a notebook): run ours in a thread of its own
-            with ThreadPoolExecutor(1, thread_name_prefix="stratlens-judge") as pool:
-                return pool.submit(asyncio.run, work).result()
+            # from a running loop (a notebook), run_sync runs ours in a thread of its own
+            return run_sync(self._all(list(texts), cache))
 
     async def _all(self, texts: list[str], cache: Any) -> list[TextLabel]:
         from stratlens.agents._llm_call import Gate, RetryPolicy

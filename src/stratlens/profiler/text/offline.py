@@ -1,10 +1,15 @@
 """The offline classifier: no network, no key; trained from the corpus at first use, cached.
 
-The model (`_pipeline.build_pipeline`: TF-IDF word and character n-grams of the whole trace and
-of its decisive part, cue phrases with negation, keyword counts, a logistic regression) is
-trained on every trace of the package's corpus the first time it is needed, its probabilities
-calibrated by a temperature fitted on folds grouped by writer family (`_calibration`), and kept
-on disk keyed by the corpus hash, the feature and model versions and the scikit-learn version:
+The model is the geometric mean of two experts, counted equally: the n-gram expert
+(`_pipeline.build_pipeline`: TF-IDF word and character n-grams of the whole trace and of its
+decisive part, cue phrases with negation, keyword counts, a logistic regression) and, with the
+``[embed]`` extra, the embedding expert (a logistic regression on the all-MiniLM-L6-v2
+embedding of the decisive part, `_embedding`). On real models' traces the two err on different
+traces (the n-grams read minimax worst-case reasoning as belief; the embedding does not), and
+their mean beats either (README, "From text"). It is trained on every trace of the package's
+corpus the first time it is needed, its probabilities calibrated by a temperature fitted on
+folds grouped by writer family (`_calibration`), and kept on disk keyed by the corpus hash,
+the feature and model versions, the embedding model and the scikit-learn version:
 ``$STRATLENS_MODEL_DIR``, else ``$XDG_CACHE_HOME/stratlens`` (``~/.cache/stratlens``). A
 folder that cannot be written only means the model is trained again next time.
 
@@ -47,7 +52,12 @@ from stratlens.profiler.text._base import (
 from stratlens.profiler.text._calibration import fit_temperature, soften
 from stratlens.profiler.text._cues import CUE_VERSION
 from stratlens.profiler.text._language import UNDETERMINED, detect
-from stratlens.profiler.text._pipeline import PIPELINE_VERSION, build_pipeline, training_weights
+from stratlens.profiler.text._pipeline import (
+    PIPELINE_VERSION,
+    build_pipeline,
+    decisive_text,
+    training_weights,
+)
 from stratlens.profiler.text._sentences import after_turn, split_sentences, tail
 from stratlens.profiler.text.corpus import corpus_hash, load_corpus
 
@@ -61,6 +71,8 @@ MIN_LANGUAGE_ACCURACY = 0.65
 UNCERTAIN_BELOW = 0.4
 #: Folds (grouped by writer family where groups are given) for fitting the temperature.
 CALIBRATION_FOLDS = 3
+#: The embedding expert's share of the geometric mean (the n-gram expert has the rest).
+EMBEDDING_WEIGHT = 0.5
 
 
 def model_dir() -> Path:
@@ -76,7 +88,10 @@ def model_key() -> str:
     """Identity of the model trained on this corpus with this code."""
     import sklearn
 
-    parts = f"{corpus_hash()}|{PIPELINE_VERSION}|{CUE_VERSION}|{sklearn.__version__}"
+    from stratlens.profiler.text import _embedding
+
+    embed = _embedding.model_id() if _embedding.available() else "no-embedding"
+    parts = f"{corpus_hash()}|{PIPELINE_VERSION}|{CUE_VERSION}|{sklearn.__version__}|{embed}"
     return hashlib.sha256(parts.encode()).hexdigest()[:16]
 
 
@@ -94,26 +109,86 @@ class _single_thread:
 
 
 @dataclass
+class Experts:
+    """The two fitted models whose geometric mean is the offline model's answer.
+
+    ``ngrams``: the n-gram and cue pipeline (`_pipeline.build_pipeline`); ``embedding``: a
+    logistic regression on the sentence embedding of the decisive part, or None without the
+    ``[embed]`` extra. The two count equally (`EMBEDDING_WEIGHT`).
+    """
+
+    ngrams: Any
+    embedding: Any | None
+
+    def proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Uncalibrated probabilities with columns in `LABELS` order."""
+        p = _raw_proba(self.ngrams, texts)
+        if self.embedding is None:
+            return p
+        q = _raw_proba(self.embedding, texts)
+        logp = (1 - EMBEDDING_WEIGHT) * np.log(np.clip(p, 1e-9, None))
+        logp += EMBEDDING_WEIGHT * np.log(np.clip(q, 1e-9, None))
+        return soften(np.exp(logp - logp.max(axis=1, keepdims=True)), 1.0)
+
+
+@dataclass
 class OfflineModel:
-    """A fitted pipeline, its calibration temperature and the languages it answers for.
+    """The fitted experts, their calibration temperature and the languages they answer for.
 
     ``language_accuracy``: per language of the training traces, (traces, out-of-fold accuracy).
     """
 
-    pipeline: Any
+    experts: Experts
     temperature: float
     languages: frozenset[str]
     language_accuracy: dict[str, tuple[int, float]]
 
+    @property
+    def pipeline(self) -> Any:
+        """The n-gram pipeline (its features, and the evidence sentences, come from it)."""
+        return self.experts.ngrams
+
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Calibrated probabilities with columns in `LABELS` order."""
-        return soften(_raw_proba(self.pipeline, texts), self.temperature)
+        return soften(self.experts.proba(texts), self.temperature)
 
 
-def _fit_pipeline(texts: Sequence[str], labels: Sequence[str], seed: int) -> Any:
-    model = build_pipeline(seed)
-    model.fit(list(texts), list(labels), model__sample_weight=training_weights(texts, labels))
-    return model
+class _EmbeddingModel:
+    """A logistic regression on `_embedding.embed` of each trace's decisive part."""
+
+    def __init__(self, seed: int) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        self.model = LogisticRegression(
+            C=1.0, max_iter=3000, class_weight="balanced", random_state=seed
+        )
+
+    @staticmethod
+    def _x(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        from stratlens.profiler.text import _embedding
+
+        return _embedding.embed(decisive_text(texts))
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str], weights: Any) -> _EmbeddingModel:
+        self.model.fit(self._x(texts), list(labels), sample_weight=weights)
+        return self
+
+    @property
+    def classes_(self) -> Any:
+        return self.model.classes_
+
+    def predict_proba(self, texts: Sequence[str]) -> Any:
+        return self.model.predict_proba(self._x(texts))
+
+
+def _fit_experts(
+    texts: Sequence[str], labels: Sequence[str], seed: int, embeddings: bool
+) -> Experts:
+    weights = training_weights(texts, labels)
+    ngrams = build_pipeline(seed)
+    ngrams.fit(list(texts), list(labels), model__sample_weight=weights)
+    embedding = _EmbeddingModel(seed).fit(texts, labels, weights) if embeddings else None
+    return Experts(ngrams, embedding)
 
 
 def _calibration_folds(
@@ -135,19 +210,24 @@ def fit_model(
     labels: Sequence[str],
     seed: int = DEFAULT_SEED,
     groups: Sequence[str] | None = None,
+    embeddings: bool | None = None,
 ) -> OfflineModel:
     """The model for ``texts`` (the corpus, or a cross-validation fold's training part).
 
     The temperature is fitted on out-of-fold predictions over `CALIBRATION_FOLDS` folds,
-    grouped by ``groups`` (the writer families) when given.
+    grouped by ``groups`` (the writer families) when given. ``embeddings``: whether to use the
+    embedding expert (default: when the ``[embed]`` extra is installed).
     """
+    from stratlens.profiler.text import _embedding
+
+    use = _embedding.available() if embeddings is None else embeddings
     with _single_thread():
-        pipeline = _fit_pipeline(texts, labels, seed)
+        experts = _fit_experts(texts, labels, seed, use)
         oof = np.zeros((len(texts), len(LABELS)))
         for test in _calibration_folds(labels, groups, seed):
             train = np.setdiff1d(np.arange(len(texts)), test)
-            part = _fit_pipeline([texts[i] for i in train], [labels[i] for i in train], seed)
-            oof[test] = _raw_proba(part, [texts[i] for i in test])
+            part = _fit_experts([texts[i] for i in train], [labels[i] for i in train], seed, use)
+            oof[test] = part.proba([texts[i] for i in test])
     truth = np.asarray([LABELS.index(y) for y in labels])
     detected = np.asarray([detect(t) for t in texts], dtype=object)
     right = oof.argmax(axis=1) == truth
@@ -162,7 +242,7 @@ def fit_model(
     }
     if "en" in languages:  # undetermined text is notation read as English ("P2 likely c2")
         languages.add(UNDETERMINED)
-    return OfflineModel(pipeline, fit_temperature(oof, truth), frozenset(languages), accuracy)
+    return OfflineModel(experts, fit_temperature(oof, truth), frozenset(languages), accuracy)
 
 
 def _raw_proba(model: Any, texts: Sequence[str]) -> npt.NDArray[np.float64]:
