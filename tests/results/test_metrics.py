@@ -207,10 +207,13 @@ def test_one_shot_metrics_by_hand(tmp_path: Path) -> None:
     two = _group(lb, "m/two", "mixed_motive_baseline", 1)
     assert two["norm_ref"] == pytest.approx(0.1)
     assert two["norm_pop"] == pytest.approx(17 / 30)
-    # The headline is 100 × the mean group score (one group each here).
-    headline = {en.model: en.headline.value for en in lb.entries}
-    assert headline == pytest.approx({"m/one": 35.0, "m/two": 100 * (0.1 + 17 / 30) / 2})
-    assert [en.model for en in lb.entries] == ["m/one", "m/two"]  # ranked by headline
+    # Each row's score is the mean group score over its own games (one group each here) ...
+    own = {en.model: 100 * en.summary["score"].value for en in lb.entries}
+    assert own == pytest.approx({"m/one": 35.0, "m/two": 100 * (0.1 + 17 / 30) / 2})
+    # ... and the headline ranks rows only over the cells they share: here none (m/one played
+    # role 1, m/two role 2), so there is no headline ranking rather than one on other games.
+    assert lb.common == [] and all(math.isnan(en.headline.value) for en in lb.entries)
+    assert [en.model for en in lb.entries] == ["m/one", "m/two"]
 
 
 def test_sequential_and_repeated_metrics_by_hand(tmp_path: Path) -> None:

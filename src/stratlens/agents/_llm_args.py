@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlparse
 
+from stratlens._configuration import NEUTRAL_ARGS
 from stratlens.agents._client_http import PROVIDERS as HTTP_PROVIDERS
 from stratlens.agents._client_http import endpoint
 from stratlens.agents._client_litellm import load_litellm
@@ -25,7 +26,7 @@ CLIENTS = ("litellm", "http")
 #: ``-M`` arguments that say how requests are sent, not what is asked: a run resumed with
 #: another value is the same run (they are left out of its id), so that a run whose requests
 #: timed out can be finished with a longer ``timeout`` or more ``retries``.
-RUN_NEUTRAL_ARGS = frozenset({"client", "timeout", "retries", "backoff"})
+RUN_NEUTRAL_ARGS = NEUTRAL_ARGS  # one notion of configuration: stratlens._configuration
 MIN_THINKING_BUDGET = 1024
 THINKING_HEADROOM = 4096  # answer tokens allowed beyond the thinking budget by default
 

@@ -1,10 +1,13 @@
 """The leaderboard's tables, computed from the store's run summaries.
 
-An *entry* is a model under one prompt protocol (``openai/gpt-4o`` and ``openai/gpt-4o
-(cot)`` are two entries); all runs of an entry are pooled. For each entry, game and role the
+An *entry* is one model configuration (`stratlens._configuration`: the model, every ``-M``
+that changes what is asked, and the prompt protocol: ``baseline/belief(k=1)`` and
+``baseline/belief(k=3)``, ``openai/gpt-4o`` and ``openai/gpt-4o (cot)`` are two entries each);
+all runs of an entry are pooled (`_pool`). For each entry, game and role the
 metrics of `stratlens.results.metrics` come with bootstrap intervals; an entry's summary
 metric is the mean over its games and roles, its interval from the same replicates (a
-stratified bootstrap). The headline score is 100 × the mean group ``score``.
+stratified bootstrap). The headline score is 100 × the mean group ``score`` over the game ×
+role cells that every entry covers, so that all entries are ranked on the same games.
 
 The population of a game and role is the mean strategy of the evaluated models (every entry
 whose model is not a ``baseline/`` reference agent; all entries if there are none), each
@@ -13,7 +16,8 @@ entry weighted equally. Population metrics hold it fixed while the model is resa
 
 from __future__ import annotations
 
-import re
+import json
+import math
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +25,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stratlens._configuration import configuration_label
 from stratlens._progress import Steps, report
 from stratlens.results.leaderboard import sources
+from stratlens.results.leaderboard._pool import (
+    _merge,
+    _pooled_groups,
+    _population,
+    slug,
+)
 from stratlens.results.leaderboard.sources import STYLE_LABELS
-from stratlens.results.leaderboard.summaries import REFERENCE_PREFIX, load_summaries
+from stratlens.results.leaderboard.summaries import load_summaries
 from stratlens.results.metrics import (
     LEVEL,
     N_BOOT,
@@ -87,11 +98,20 @@ class EntryResult:
     behaviour: list[dict[str, Any]]
     reasoning_unit: str
     structure: StructureResult | None = None
+    #: The mean score over the game × role cells that every row covers (`Leaderboard.common`).
+    headline_score: Estimate | None = None
 
     @property
     def headline(self) -> Estimate:
-        s = self.summary["score"]
+        """100 × the mean score over the cells every row covers: rows ranked on the same
+        games (the score over all of the row's own games is ``summary["score"]``)."""
+        s = self.summary["score"] if self.headline_score is None else self.headline_score
         return Estimate(100 * s.value, 100 * s.low, 100 * s.high)
+
+    @property
+    def cells(self) -> int:
+        """How many game × role cells the row covers."""
+        return len(self.groups)
 
 
 @dataclass
@@ -106,69 +126,8 @@ class Leaderboard:
     n_boot: int
     level: float
     seed: int
-
-
-def entry_key(model: str, protocol: str) -> str:
-    return model if protocol == "vanilla" else f"{model} ({protocol})"
-
-
-def slug(key: str) -> str:
-    """A file-name-safe, unique page name for an entry."""
-    base = re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip("-.")[:60] or "model"
-    return f"{base}-{stable_seed('slug', key) % 16**8:08x}"
-
-
-def _merge(blocks: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    rows = [r for b in blocks for r in b["rows"]]
-    mult = [m for b in blocks for m in b["mult"]]
-    if not rows:
-        return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
-    uniq, inverse = np.unique(np.asarray(rows, dtype=float), axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=np.asarray(mult, float), minlength=len(uniq))
-    return uniq, counts.astype(np.int64)
-
-
-def _pooled_groups(summaries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """entry key → {model, protocol, runs, groups: {(game, role): [run group dicts]}}."""
-    entries: dict[str, dict[str, Any]] = {}
-    for s in summaries:
-        key = entry_key(s["model"], s["protocol"])
-        e = entries.setdefault(
-            key, {"model": s["model"], "protocol": s["protocol"], "runs": [], "groups": {}}
-        )
-        e["runs"].append(s["run_id"])
-        for gkey, g in sorted(s["groups"].items()):
-            game_id, role = gkey.rsplit("|", 1)
-            e["groups"].setdefault((game_id, int(role)), []).append(g)
-    return dict(sorted(entries.items()))
-
-
-def _x_point(rows: np.ndarray, mult: np.ndarray) -> np.ndarray | None:
-    """The empirical strategy (shares of valid decisions) behind merged unit rows."""
-    if len(rows) == 0:
-        return None
-    sums = mult.astype(float) @ rows
-    counts = sums[len(game_columns(0)) :]
-    return counts / counts.sum() if counts.sum() > 0 else None
-
-
-def _population(
-    merged: dict[str, dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]],
-    models: dict[str, str],
-) -> dict[tuple[str, int], np.ndarray]:
-    """(game, role) → the mean strategy of the evaluated models in that role."""
-    strategies: dict[tuple[str, int], list[tuple[bool, np.ndarray]]] = {}
-    for key, groups in merged.items():
-        evaluated = not models[key].startswith(REFERENCE_PREFIX)
-        for (game_id, role), (rows, mult) in groups.items():
-            x = _x_point(rows, mult)
-            if x is not None:
-                strategies.setdefault((game_id, role), []).append((evaluated, x))
-    out = {}
-    for gr, xs in strategies.items():
-        chosen = [x for ev, x in xs if ev] or [x for _, x in xs]
-        out[gr] = np.mean(chosen, axis=0)
-    return out
+    #: The (game, role) cells with a score in every row: what the headline ranks on.
+    common: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _group_result(
@@ -240,6 +199,18 @@ def _styles(
     return intervals(share_metrics(point[None, :], labels), share_metrics(reps, labels), level)
 
 
+_NAN_ESTIMATE = Estimate(float("nan"), float("nan"), float("nan"))
+
+
+def _common_cells(entries: list[EntryResult]) -> set[tuple[str, int]]:
+    """The (game, role) cells that have a score in every entry."""
+    cells = [
+        {(g.game_id, g.role) for g in en.groups if math.isfinite(g.metrics["score"].value)}
+        for en in entries
+    ]
+    return set.intersection(*cells) if cells else set()
+
+
 def _summary(groups: list[GroupResult], level: float) -> dict[str, Estimate]:
     out = {}
     for name in SUMMARY_METRICS:
@@ -286,7 +257,11 @@ def build(
     try:
         summaries, stats, fresh = load_summaries(conn, use_cache=use_cache, steps=steps)
         newest = sources.newest_run(conn)
-        entries_raw = _pooled_groups(summaries)
+        labels = {
+            str(run_id): configuration_label(str(model), json.loads(args or "{}"))
+            for run_id, model, args in conn.execute("SELECT run_id, model, model_args FROM runs")
+        }
+        entries_raw = _pooled_groups(summaries, labels)
         classifier = _choose_classifier(summaries)
         behaviour = {k: sources.behaviour(conn, e["model"]) for k, e in entries_raw.items()}
         merged = {
@@ -318,6 +293,10 @@ def build(
         traces = sources.traces(conn, samples, classifier)
     finally:
         conn.execute("COMMIT")
+    common = _common_cells(entries)
+    for en in entries:
+        shared = [g for g in en.groups if (g.game_id, g.role) in common]
+        en.headline_score = _summary(shared, level)["score"] if shared else _NAN_ESTIMATE
     entries.sort(key=lambda en: (-_sortable(en.headline.value), en.key))
     pooled = None
     if analysis and entries:
@@ -328,8 +307,9 @@ def build(
         pooled = results.get("all models")
     unknown = sorted({u for s in summaries for u in s["unknown_games"]})
     lb = Leaderboard(
-        entries, newest, classifier, pooled, traces, stats, unknown, n_boot, level, seed
-    )
+        entries, newest, classifier, pooled, traces, stats, unknown, n_boot, level, seed,
+        sorted(common),
+    )  # fmt: skip
     return lb, fresh
 
 

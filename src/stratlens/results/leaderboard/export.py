@@ -18,7 +18,7 @@ from stratlens.results.leaderboard.build import (
     GroupResult,
     Leaderboard,
 )
-from stratlens.results.leaderboard.html import style_text, top_style
+from stratlens.results.leaderboard.html import common_note, style_text, top_style
 from stratlens.results.leaderboard.sources import behaviour_label
 from stratlens.results.leaderboard.summaries import CODE_VERSION
 from stratlens.results.metrics import Estimate
@@ -227,15 +227,16 @@ def to_markdown(lb: Leaderboard) -> str:
         "Headline score: 100 × mean normalised payoff (see the README).",
         "",
     ]
+    head += [_md_text(common_note(lb)), ""]
     return "\n".join(head) + "\n" + ranking_markdown(lb)
 
 
 def ranking_markdown(lb: Leaderboard) -> str:
     """The ranking table of ``leaderboard.md`` (what `stratlens leaderboard` prints)."""
     lines = [
-        "| # | model | prompt | headline score | vs reference | vs population | regret "
-        "| Nash distance | failures | text style | behavioural style |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| # | model | prompt | headline score | games × roles | vs reference | vs population "
+        "| regret | Nash distance | failures | text style | behavioural style |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for i, en in enumerate(lb.entries):
         s = en.summary
@@ -244,6 +245,7 @@ def ranking_markdown(lb: Leaderboard) -> str:
             _md_text(en.model),
             _md_text(en.protocol),
             _md_est(en.headline, 1),
+            str(en.cells),
             *(_md_est(s[k]) for k in ("norm_ref", "norm_pop", "regret_norm", "eq_distance")),
             _md_est(s["failure_rate"]),
             _md_text(style_text(top_style(en.styles)) or "—"),

@@ -173,6 +173,18 @@ INDEX_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def common_note(lb: Leaderboard) -> str:
+    """Which games the headline ranks on: the game × role cells every row covers."""
+    games = sorted({g for g, _ in lb.common})
+    if not lb.common:
+        return "No game and role is common to every row: no headline ranking (see each page)."
+    return (
+        f"One row per model configuration (model, every -M that changes what is asked, "
+        f"prompt). Headline over the {len(lb.common)} game × role cells every row covers: "
+        f"{', '.join(games)}."
+    )
+
+
 def index_row(rank: int, en: EntryResult) -> str:
     s = en.summary
     cells = [
@@ -196,9 +208,10 @@ def index_row(rank: int, en: EntryResult) -> str:
 
 def _definitions() -> str:
     return (
-        '<p class="note"><b>Headline score</b> = 100 × the mean, over the games and roles a model '
-        "played, of its normalised payoff: against the reference agents (mean payoff scaled to "
-        "[0, 1] by the role's payoff range, an execution failure scored 0) and, in one-shot "
+        '<p class="note"><b>Headline score</b> = 100 × the mean, over the games and roles every '
+        "row played (so that all rows are ranked on the same games), of its normalised "
+        "payoff: against the reference agents (mean payoff scaled to [0, 1] by the role's "
+        "payoff range, an execution failure scored 0) and, in one-shot "
         "games, against the population of evaluated models (expected payoff of its choices "
         "against their mixed choices, scaled the same way, times its share of valid answers), "
         "averaged where both exist. Intervals are 95% percentile bootstrap intervals "
@@ -227,6 +240,7 @@ def render_index(lb: Leaderboard) -> str:
         f'<p class="meta">Store state as of its newest run: {esc(lb.generated_from or "—")} · '
         f"{len(lb.entries)} models · {runs} runs · {lb.n_boot} bootstrap resamples, "
         f"{lb.level:.0%} intervals.</p>",
+        f'<p class="note">{esc(common_note(lb))}</p>',
         table(INDEX_COLUMNS, rows, table_id="board"),
         _definitions(),
         '<figure><img src="plots/headline.svg" alt="headline scores with intervals"></figure>',

@@ -70,9 +70,10 @@ def _outcomes(
     except Exception as exc:
         result.notes.append(f"outcome metrics failed: {type(exc).__name__}: {exc}")
         return
-    entries = {en.key: en for en in lb.entries}
-    for run_id, key in keys.items():
-        en = entries.get(key)
+    # the entry that pools each run (one per model configuration: the run's -M included)
+    by_run = {run_id: en for en in lb.entries for run_id in en.runs}
+    for run_id in keys:
+        en = by_run.get(run_id)
         if en is None:
             continue
         est = result.estimates.setdefault(run_id, {})
@@ -192,7 +193,7 @@ def strategy_metrics(
 ) -> StrategyResult:
     """Strategy metrics of ``runs`` (run id, model, protocol); ``decisions`` holds their rows
     with the opponents' (`load_decisions(..., include_opponents=True)`)."""
-    from stratlens.results.leaderboard.build import entry_key
+    from stratlens.results.leaderboard._pool import entry_key
 
     result = StrategyResult()
     _outcomes(store, {r: entry_key(m, p) for r, m, p in runs}, n_boot, seed, result)
