@@ -49,3 +49,12 @@ def test_the_headline_ranks_every_row_on_the_same_games(store: str) -> None:
     assert trust.summary["score"].value != pytest.approx(trust.headline.value / 100)
     md = to_markdown(lb)
     assert "Headline over the 4 game × role cells every row covers: chicken, stag\\_hunt." in md
+
+
+def test_a_row_without_a_score_is_not_drawn_at_zero() -> None:
+    from stratlens.results.leaderboard.plots import headline_plot
+    from stratlens.results.metrics import Estimate
+
+    nan = float("nan")
+    _, svg = headline_plot(["m/a", "m/b"], [Estimate(50, 40, 60), Estimate(nan, nan, nan)])
+    assert svg.count(b"no score") == 1  # written as such beside its label, no marker at 0

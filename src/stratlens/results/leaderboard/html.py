@@ -143,9 +143,9 @@ def table(
         for k, h, t in columns
     )
     body = "\n".join(f"<tr>{r}</tr>" for r in rows)
-    return (
-        f'<table class="sortable"{ident}><thead><tr>{head}</tr></thead>\n'
-        f"<tbody>\n{body}\n</tbody></table>"
+    return (  # the wrapper scrolls a table wider than the page, never the page itself
+        f'<div class="wide"><table class="sortable"{ident}><thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{body}\n</tbody></table></div>"
     )
 
 

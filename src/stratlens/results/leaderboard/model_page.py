@@ -82,7 +82,7 @@ def game_row(g: GroupResult) -> str:
             text_cell(g.facts.family),
             text_cell(f"P{g.role + 1}"),
             num_cell(float(g.episodes), 0),
-            text_cell(_choices(g)),
+            text_cell(_choices(g)).replace('<td class="text"', '<td class="text choices"', 1),
             *(est_cell(m[k]) for k in ("payoff_ref", "score", "payoff_pop", "regret")),
             *(est_cell(m[k]) for k in ("eq_distance", "cooperation", "trust")),
             failure,

@@ -52,7 +52,11 @@ def headline_plot(labels: Sequence[str], scores: Sequence[Estimate]) -> tuple[by
         vals = np.array([s.value for s in scores], dtype=float)
         lo = np.array([s.value - s.low if math.isfinite(s.low) else 0 for s in scores])
         hi = np.array([s.high - s.value if math.isfinite(s.high) else 0 for s in scores])
-        ax.errorbar(np.nan_to_num(vals), ys, xerr=[lo, hi], fmt="o", color="#1f4e79", capsize=3)
+        has = np.isfinite(vals)  # a row without a score is written as such, never drawn at 0
+        ax.errorbar(vals[has], ys[has], xerr=[lo[has], hi[has]], fmt="o", color="#1f4e79",
+                    capsize=3)  # fmt: skip
+        for y in ys[~has]:
+            ax.text(1, y, "no score", va="center", fontsize=8, color="#777")
         ax.set_yticks(ys, [_short(x) for x in labels])
         ax.set_xlim(0, 100)
         ax.set_xlabel("headline score (0-100) with 95% bootstrap interval")

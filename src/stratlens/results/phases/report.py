@@ -100,6 +100,7 @@ def _plot(c: Comparison, axis: str, path: Path) -> bool:
     the caller's matplotlib state is left alone."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     part = c.table[c.table.axis == axis]
     if axis == "tokens":
@@ -111,7 +112,8 @@ def _plot(c: Comparison, axis: str, path: Path) -> bool:
     rows = math.ceil(len(metrics) / cols)
     b = c.boundary
     with rc_context({"font.size": 8, "svg.hashsalt": "stratlens"}):
-        fig = Figure(figsize=(4.2 * cols, 3.0 * rows))
+        # constrained layout leaves the suptitle its own room (tight_layout let it overlap)
+        fig = Figure(figsize=(4.2 * cols, 3.0 * rows), layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False)
         for ax, name in zip(axes.flat, metrics, strict=False):
             d = part[part.metric == name].sort_values("step")
@@ -126,6 +128,7 @@ def _plot(c: Comparison, axis: str, path: Path) -> bool:
                 ax.axvline(b.step, color="tab:orange", ls="--", lw=1.2)
             ax.set_title(name, fontsize=10)
             ax.set_xlabel("step")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
             ax.grid(alpha=0.3)
         for ax in list(axes.flat)[len(metrics) :]:
             ax.axis("off")
@@ -133,7 +136,6 @@ def _plot(c: Comparison, axis: str, path: Path) -> bool:
         if b.step is not None:
             title += f" · boundary at step {b.step}"
         fig.suptitle(title, fontsize=11)
-        fig.tight_layout()
         fig.savefig(path, dpi=110, metadata={"Software": None})
     return True
 
