@@ -15,6 +15,7 @@ from stratlens.profiler.text import (
     TextClassifier,
     TextLabel,
     _base,
+    _embedding,
     available_classifiers,
     classifier,
     cross_validate,
@@ -131,15 +132,16 @@ def test_offline_on_writer_families_it_never_saw(offline: OfflineClassifier) -> 
     ev = cross_validate("offline", folds=5, seed=0)
     kw = cross_validate("keywords", folds=5, seed=0)
     assert ev.grouped and ev.n == len(load_corpus()) and sum(map(sum, ev.confusion)) == ev.n
-    assert ev.macro_f1 >= 0.65
-    assert ev.labelled_macro_f1 >= 0.72
-    assert ev.macro_f1 - kw.macro_f1 >= 0.25  # the keyword baseline is far behind
-    assert ev.by_tag["no_keywords"]["accuracy"] >= 0.6
+    floor = 0.7 if _embedding.available() else 0.65  # the n-gram expert alone is weaker
+    assert ev.macro_f1 >= floor
+    assert ev.labelled_macro_f1 >= floor + 0.07
+    assert ev.macro_f1 - kw.macro_f1 >= 0.3  # the keyword baseline is far behind
+    assert ev.by_tag["no_keywords"]["accuracy"] >= floor
     assert kw.by_tag["no_keywords"]["accuracy"] == 0.0  # it cannot see a style without words
-    assert ev.ece < 0.12  # calibrated on other writers' traces
+    assert ev.ece < 0.1  # calibrated on other writers' traces
     # a language the fold's model reads badly is declined, never answered with confidence
     non_english = {k: v for k, v in ev.by_language.items() if k != "en"}
-    assert sum(v["confident_wrong"] for v in non_english.values()) <= 0.1 * sum(
+    assert sum(v["confident_wrong"] for v in non_english.values()) <= 0.03 * sum(
         v["n"] for v in non_english.values()
     )
 

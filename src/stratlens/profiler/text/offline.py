@@ -125,6 +125,7 @@ class Experts:
         p = _raw_proba(self.ngrams, texts)
         if self.embedding is None:
             return p
+        self.embedding.encode(texts)  # outside the one-thread limit: the encoder uses every core
         q = _raw_proba(self.embedding, texts)
         logp = (1 - EMBEDDING_WEIGHT) * np.log(np.clip(p, 1e-9, None))
         logp += EMBEDDING_WEIGHT * np.log(np.clip(q, 1e-9, None))
@@ -164,10 +165,13 @@ class _EmbeddingModel:
         )
 
     @staticmethod
-    def _x(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    def encode(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """The embeddings of the decisive parts of ``texts`` (kept in memory by text)."""
         from stratlens.profiler.text import _embedding
 
         return _embedding.embed(decisive_text(texts))
+
+    _x = encode
 
     def fit(self, texts: Sequence[str], labels: Sequence[str], weights: Any) -> _EmbeddingModel:
         self.model.fit(self._x(texts), list(labels), sample_weight=weights)
@@ -221,6 +225,8 @@ def fit_model(
     from stratlens.profiler.text import _embedding
 
     use = _embedding.available() if embeddings is None else embeddings
+    if use:
+        _EmbeddingModel.encode(texts)  # once, with every core, before the one-thread fits
     with _single_thread():
         experts = _fit_experts(texts, labels, seed, use)
         oof = np.zeros((len(texts), len(LABELS)))
