@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 
 from stratlens._sqlite import connect, connect_readonly, retry_while_busy
 from stratlens.errors import StoreError
@@ -24,22 +25,34 @@ def _prepare(conn: sqlite3.Connection, where: str, timeout: float) -> int:
     return retry_while_busy(step, timeout)
 
 
-def open_writable(
-    path: str | os.PathLike[str], where: str, timeout: float
+def _opened(
+    connect_to: Callable[[], sqlite3.Connection],
+    prepare: Callable[[sqlite3.Connection], int],
+    where: str,
 ) -> tuple[sqlite3.Connection, int]:
-    """A connection in WAL mode to a store migrated to `SCHEMA_VERSION`, and its version."""
+    """``connect_to()`` and ``prepare`` on it; the connection is closed if preparing fails, and
+    SQLite's errors become one `StoreError` naming ``where``."""
     try:
-        conn = connect(path, timeout)
+        conn = connect_to()
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open {where}: {exc}") from None
     try:
-        return conn, _prepare(conn, where, timeout)
+        return conn, prepare(conn)
     except sqlite3.Error as exc:
         conn.close()
         raise StoreError(f"cannot open {where}: {exc}") from None
     except BaseException:
         conn.close()
         raise
+
+
+def open_writable(
+    path: str | os.PathLike[str], where: str, timeout: float
+) -> tuple[sqlite3.Connection, int]:
+    """A connection in WAL mode to a store migrated to `SCHEMA_VERSION`, and its version."""
+    return _opened(
+        lambda: connect(path, timeout), lambda conn: _prepare(conn, where, timeout), where
+    )
 
 
 def open_readonly(
@@ -47,11 +60,8 @@ def open_readonly(
 ) -> tuple[sqlite3.Connection, int]:
     """A read-only connection and the schema version; an older schema cannot be read (it
     would need migrating), a newer one is refused as for a writable store."""
-    try:
-        conn = connect_readonly(path, timeout)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {where}: {exc}") from None
-    try:
+
+    def prepare(conn: sqlite3.Connection) -> int:
         version = read_version(conn, where)
         check_version(version, where)
         if version < SCHEMA_VERSION:
@@ -59,10 +69,6 @@ def open_readonly(
                 f"{where} has schema version {version} and is read-only; open it once where "
                 f"it can be written to migrate it to version {SCHEMA_VERSION}"
             )
-    except sqlite3.Error as exc:
-        conn.close()
-        raise StoreError(f"cannot open {where}: {exc}") from None
-    except BaseException:
-        conn.close()
-        raise
-    return conn, version
+        return version
+
+    return _opened(lambda: connect_readonly(path, timeout), prepare, where)
