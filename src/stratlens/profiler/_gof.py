@@ -31,6 +31,8 @@ ALPHA = 0.05
 SMALL_CELL = 5
 #: Above this share of decisions in small cells, the χ² p-value is called approximate.
 SMALL_SHARE = 0.2
+#: The headline of a profile whose test rejects every mixture of the styles.
+NO_STYLE_FITS = "no style fits"
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class FitTest:
                 f"{self.draws} draws"
             )
         if self.rejected:
-            words = f"no style fits: choices differ from every style mixture ({stats})"
+            words = f"{NO_STYLE_FITS}: choices differ from every style mixture ({stats})"
         else:
             words = f"the style mixture fits: choices do not differ from it ({stats})"
         if self.p_boot is None and self.small_share > SMALL_SHARE:

@@ -9,6 +9,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from stratlens.profiler._gof import NO_STYLE_FITS
+
 #: The profiler's style labels, in display order (others follow, sorted).
 STYLE_LABELS = ("minimax", "trust_based", "belief_anticipation", "other")
 _CHUNK = 500
@@ -74,8 +76,6 @@ def _weights(values: Any) -> dict[str, float] | None:
     return found or None
 
 
-#: The headline of a behavioural fit whose goodness-of-fit test rejects every style mixture.
-NO_STYLE_FITS = "no style fits"
 
 
 def _rejected(values: Any) -> bool:
