@@ -8,6 +8,7 @@ capabilities that bypass file permissions dropped (`setpriv`), since root ignore
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -115,3 +116,20 @@ def test_a_read_only_store_refuses_writes_in_one_line(locked: tuple[Path, list[s
             pass
     with pytest.raises(StoreError, match="no store at"):
         Store(store.parent / "none.db", readonly=True)
+
+
+def test_profile_reads_a_read_only_store_and_writes_nothing(locked: tuple[Path, list[str]]) -> None:
+    store, _ = locked
+    before = store.read_bytes()
+    # (an in-process test run as root may have left -wal/-shm beside it: compare, don't assume)
+    names = sorted(p.name for p in store.parent.iterdir())
+    out = _as_reader(
+        "-m", "stratlens.cli", "profile", "--store", str(store), "--classifier", "keywords",
+        "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert [r["model"] for r in rows] == ["baseline/random", "baseline/trust"]
+    assert all(r["text"]["n"] == 6 for r in rows)  # stag hunt, 2 roles x 3 episodes, labelled
+    assert store.read_bytes() == before
+    assert sorted(p.name for p in store.parent.iterdir()) == names

@@ -103,8 +103,8 @@ def label_stored(
     ``action``, ``label``, ``abstain``, ``scores``, ``evidence``. A trace the classifier
     declined to label (``uncertain``, ``unsupported_language``) is stored with the reason in
     the ``label`` column and returned with ``label`` None and ``abstain`` set; a trace the
-    classifier failed on has both None and is not stored. ``progress(done, total)`` is called
-    per chunk.
+    classifier failed on has both None and is not stored. A store opened read-only is labelled
+    in memory and left as it is. ``progress(done, total)`` is called per chunk.
     """
     rows = [r for r in _rows(store.conn, run) if r["agent"] == "subject" and r["reasoning"].strip()]
     known: dict[int, tuple[str, dict[str, float], str]] = {}
@@ -121,18 +121,21 @@ def label_stored(
         chunk = todo[start : start + CHUNK]
         answers = clf.classify([r["reasoning"] for r in chunk])
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with store.transaction() as conn:
-            for r, a in zip(chunk, answers, strict=True):
-                outcome = a.label or a.abstain
-                if outcome is None:
-                    continue
-                scores = {k: float(a.scores.get(k, 0.0)) for k in LABELS}
-                conn.execute(
+        found = []
+        for r, a in zip(chunk, answers, strict=True):
+            outcome = a.label or a.abstain
+            if outcome is None:
+                continue
+            scores = {k: float(a.scores.get(k, 0.0)) for k in LABELS}
+            found.append((r["decision_id"], outcome, scores, a.evidence))
+            known[r["decision_id"]] = (outcome, scores, a.evidence)
+        if not store.readonly:  # a read-only store is labelled in memory only
+            with store.transaction() as conn:
+                conn.executemany(
                     "INSERT OR REPLACE INTO trace_labels (decision_id, classifier, label, scores,"
                     " evidence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (r["decision_id"], clf.key, outcome, json.dumps(scores), a.evidence, now),
+                    [(d, clf.key, o, json.dumps(sc), ev, now) for d, o, sc, ev in found],
                 )
-                known[r["decision_id"]] = (outcome, scores, a.evidence)
         done += len(chunk)
         if progress:
             progress(done, len(rows))
@@ -212,8 +215,9 @@ def behaviour_headline(profile: dict[str, Any]) -> str:
 
 def save_behaviour(store: Any, behaviour: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
     """Keep each model's behavioural profile in the store's ``profiles`` table (one row per
-    model over all its games, replacing the last one), where the leaderboard reads it."""
-    if not behaviour:
+    model over all its games, replacing the last one), where the leaderboard reads it; nothing
+    on a store opened read-only."""
+    if not behaviour or store.readonly:
         return
     runs: dict[str, set[str]] = {}
     for r in rows:
