@@ -169,15 +169,13 @@ def test_profile_store_labels_once_and_reports_per_model(
     with sqlite3.connect(played) as conn:
         assert conn.execute("SELECT decision_id, created_at FROM trace_labels").fetchall() == first
         # the behavioural profiles are kept, once per model, where the leaderboard reads them
-        kept = conn.execute(
-            "SELECT model, method, label, n FROM profiles ORDER BY model"
-        ).fetchall()
+        kept = conn.execute("SELECT model, method, n FROM fits ORDER BY model").fetchall()
         from stratlens.results.leaderboard.sources import behaviour, behaviour_label
 
         headline = {m: behaviour_label(behaviour(conn, m)) for m, *_ in kept}
-    assert [(m, meth, lab) for m, meth, lab, _ in kept] == [
-        ("baseline/minimax", "behavior", "minimax"),
-        ("baseline/trust", "behavior", "trust_based"),
+    assert [(m, meth) for m, meth, _ in kept] == [
+        ("baseline/minimax", "style_mixture"),
+        ("baseline/trust", "style_mixture"),
     ]
     assert [n for *_, n in kept] == [r["behavior"]["n_decisions"] for r in rows]
     assert headline["baseline/minimax"][0] == "minimax"

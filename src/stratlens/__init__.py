@@ -8,13 +8,9 @@ does not pull in the runner, the store or pandas.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("stratlens")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+from stratlens._version import __version__
 
 if TYPE_CHECKING:
     from stratlens.errors import StratlensError, UsageError

@@ -21,17 +21,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stratlens import __version__
 from stratlens._cost import CostBudget
 from stratlens._episode import EpisodeRunner, EpisodeTask
 from stratlens._gc import frozen_heap
 from stratlens._seeds import digest, stable_seed
 from stratlens._sync import run_sync
+from stratlens._version import __version__
 from stratlens.agents import Agent, make_agent
 from stratlens.agents._cache import check_cache_file, resolve_cache_path
 from stratlens.agents._llm_args import RUN_NEUTRAL_ARGS
-from stratlens.agents._protocol import PROTOCOLS
 from stratlens.agents.llm import RunOptions, run_options
+from stratlens.contracts import PROTOCOLS
 from stratlens.errors import ContextLengthError, UsageError
 from stratlens.games import (
     get_game,

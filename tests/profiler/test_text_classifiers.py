@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from stratlens._cli._reference_agents import reference_check
 from stratlens.errors import UsageError
 from stratlens.profiler.text import (
     LABELS,
@@ -21,7 +22,6 @@ from stratlens.profiler.text import (
     cross_validate,
     load_corpus,
     make_classifier,
-    reference_check,
 )
 from stratlens.profiler.text.evaluate import out_of_fold
 from stratlens.profiler.text.keywords import KeywordClassifier

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stratlens.agents._protocol import Decision, Usage
+from stratlens.contracts import Decision, Usage
 from stratlens.errors import StoreError, StoreLocationError, UsageError
 from stratlens.results import (
     DEFAULT_STORE_PATH,
@@ -399,7 +399,7 @@ def test_secrets_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
 
 _CHILD_SETUP = """
 import sys
-from stratlens.agents._protocol import Decision
+from stratlens.contracts import Decision
 from stratlens.results import open_store
 path, episode = sys.argv[1], sys.argv[2]
 legal = {0: "C", 1: "D"}

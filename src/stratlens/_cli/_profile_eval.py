@@ -17,10 +17,10 @@ DEFAULT_GROUP_FIELD = "source_repo"
 
 def evaluate(args: argparse.Namespace, options: dict[str, str]) -> int:
     from stratlens._cli._common import dump_json
+    from stratlens._cli._reference_agents import REFERENCE_SUITES, reference_check
     from stratlens.errors import UsageError
-    from stratlens.profiler.text import corpus_hash, cross_validate, load_corpus, reference_check
+    from stratlens.profiler.text import corpus_hash, cross_validate, load_corpus
     from stratlens.profiler.text.evaluate import evaluate_file, read_labelled
-    from stratlens.profiler.text.reference import REFERENCE_SUITES
 
     names = args.classifier or list(DEFAULT_EVALUATED)
     if args.data is not None:

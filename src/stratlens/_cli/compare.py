@@ -44,7 +44,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from stratlens._cli._common import dump_json
     from stratlens.agents import parse_model_args
-    from stratlens.agents._protocol import PROTOCOLS
+    from stratlens.contracts import PROTOCOLS
     from stratlens.errors import UsageError
     from stratlens.results.phases.checkpoints import resolve_checkpoints
     from stratlens.results.phases.compare import compare_runs

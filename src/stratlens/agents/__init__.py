@@ -10,7 +10,14 @@ import stratlens.agents.baseline  # baseline/…
 import stratlens.agents.llm  # litellm/…, and the fallback for any provider/model string
 import stratlens.agents.local  # noqa: F401  (hf/…)
 from stratlens.agents._choice import Style, StyleResult
-from stratlens.agents._protocol import (
+from stratlens.agents._registry import (
+    agent_factory,
+    make_agent,
+    parse_model_args,
+    registered_prefixes,
+)
+from stratlens.agents._styles import style_choice
+from stratlens.contracts import (
     PARSE_STATUSES,
     PROTOCOLS,
     Agent,
@@ -20,13 +27,6 @@ from stratlens.agents._protocol import (
     Turn,
     Usage,
 )
-from stratlens.agents._registry import (
-    agent_factory,
-    make_agent,
-    parse_model_args,
-    registered_prefixes,
-)
-from stratlens.agents._styles import style_choice
 
 __all__ = [
     "PARSE_STATUSES",

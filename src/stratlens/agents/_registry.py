@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from stratlens.agents._protocol import Agent
+from stratlens.contracts import Agent
 from stratlens.errors import ModelArgsError, UnknownModelError
 
 Factory = Callable[[str, Mapping[str, str]], Agent]

@@ -25,10 +25,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from stratlens.agents._choice import FloatArray, Style, StyleResult
-from stratlens.agents._protocol import Decision, Turn
 from stratlens.agents._registry import agent_factory
 from stratlens.agents._styles import DEFAULT_LAM, DEFAULT_LEVEL, style_choice
 from stratlens.agents._traces import Names, write_trace
+from stratlens.contracts import Decision, Turn
 from stratlens.errors import ModelArgsError, UnknownModelError
 from stratlens.games.views import TreeView
 

@@ -43,9 +43,9 @@ from stratlens.agents._client_http import OpenAIHTTPClient
 from stratlens.agents._client_litellm import LiteLLMClient
 from stratlens.agents._llm_args import MODEL_ARGS, LLMSettings, check_model, parse_settings
 from stratlens.agents._llm_call import Client, Completion, Gate, RequestFailed, RetryPolicy
-from stratlens.agents._protocol import Agent, Decision, ParseStatus, Turn, Usage
 from stratlens.agents._registry import agent_factory
 from stratlens.agents.parsing import parse_answer, retry_message
+from stratlens.contracts import Agent, Decision, ParseStatus, Turn, Usage
 
 PREFIX = "litellm"
 __all__ = [

@@ -46,9 +46,9 @@ from pathlib import Path
 from typing import Any
 
 from stratlens.agents._hf_model import Generation, LocalModel
-from stratlens.agents._protocol import Decision, Turn, Usage
 from stratlens.agents._registry import agent_factory
 from stratlens.agents.parsing import parse_answer
+from stratlens.contracts import Decision, Turn, Usage
 from stratlens.errors import ModelArgsError, UsageError
 
 _ARGS = (

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
         cross_validate,
         load_corpus,
         make_classifier,
-        reference_check,
     )
     from stratlens.profiler.tqre import TQREFit, tqre_game
 
@@ -70,7 +69,6 @@ _EXPORTS.update(
         "cross_validate": "stratlens.profiler.text",
         "load_corpus": "stratlens.profiler.text",
         "make_classifier": "stratlens.profiler.text",
-        "reference_check": "stratlens.profiler.text",
         "Coherence": "stratlens.profiler.coherence",
         "wilson": "stratlens.profiler.coherence",
         "label_stored": "stratlens.profiler.stored",

@@ -13,8 +13,8 @@ resumes where it stopped. `profile_store` then gives, per model:
   None when that fit is not available or fails, with the reason in ``behavior_error``;
 - ``coherence``: the says-vs-does rate of `stratlens.profiler.coherence` with its interval.
 
-The behavioural profiles are also kept in the store's ``profiles`` table (`save_behaviour`), so
-that the leaderboard shows each model's behavioural style.
+The behavioural profiles are also kept in the store (`save_behaviour`), so that the
+leaderboard shows each model's behavioural style.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from stratlens.errors import UsageError
-from stratlens.profiler._gof import NO_STYLE_FITS
 from stratlens.profiler.coherence import (
     StoredMove,
     model_coherence,
@@ -200,48 +199,25 @@ def _move(r: dict[str, Any]) -> StoredMove:
     )
 
 
-BEHAVIOUR_METHOD = "behavior"
-
-
-def behaviour_headline(profile: dict[str, Any]) -> str:
-    """The style a behavioural profile names: its largest weight, or "no style fits" when its
-    goodness-of-fit test rejects every mixture of the styles."""
-    test = profile.get("fit")
-    if isinstance(test, dict) and test.get("rejected") is True:
-        return NO_STYLE_FITS
-    weights = profile.get("weights") or {}
-    return str(max(sorted(weights), key=lambda k: weights[k])) if weights else NO_STYLE_FITS
-
-
 def save_behaviour(store: Any, behaviour: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
-    """Keep each model's behavioural profile in the store's ``profiles`` table (one row per
-    model over all its games, replacing the last one), where the leaderboard reads it; nothing
-    on a store opened read-only."""
+    """Keep each model's behavioural profile where the leaderboard reads it: the ``fits``
+    table, method ``style_mixture``, over all its games (`_persist.record_fits`, which replaces
+    the last one); nothing on a store opened read-only."""
+    from stratlens.profiler._persist import record_fits
+
     if not behaviour or store.readonly:
         return
     runs: dict[str, set[str]] = {}
     for r in rows:
         runs.setdefault(str(r["model"]), set()).add(str(r["run_id"]))
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    with store.transaction() as conn:
-        for model, prof in sorted(behaviour.items()):
-            conn.execute(
-                "DELETE FROM profiles WHERE model = ? AND method = ? AND game_id IS NULL",
-                (model, BEHAVIOUR_METHOD),
-            )
-            conn.execute(
-                "INSERT INTO profiles (model, runs, game_id, method, label, scores, n, created_at)"
-                " VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
-                (
-                    model,
-                    json.dumps(sorted(runs.get(model, ()))),
-                    BEHAVIOUR_METHOD,
-                    behaviour_headline(prof),
-                    json.dumps(prof, default=float),
-                    int(prof.get("n_decisions") or 0),
-                    now,
-                ),
-            )
+    record_fits(
+        store,
+        (
+            (model, sorted(runs.get(model, ())), None, "style_mixture", prof,
+             prof.get("loglik"), int(prof.get("n_decisions") or 0))
+            for model, prof in sorted(behaviour.items())
+        ),
+    )  # fmt: skip
 
 
 def profile_store(

@@ -35,7 +35,7 @@ from stratlens.results._redact import env_secrets, redact, scrub_text
 from stratlens.results._schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from stratlens.agents._protocol import Decision
+    from stratlens.contracts import Decision
 
 DEFAULT_TIMEOUT_S = 60.0
 _FINAL: tuple[str, ...] = ("done", "failed")

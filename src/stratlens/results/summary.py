@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from stratlens.agents._protocol import attempt_records
+from stratlens.contracts import attempt_records
 from stratlens.results.store import Store, load_decisions, load_episodes
 
 #: Answers that were read and found unusable: execution errors (``error`` is an outage).
@@ -17,7 +17,7 @@ _PLAYER = re.compile(r"^player \d+: ")
 def failed_attempts(decisions: pd.DataFrame) -> pd.Series:
     """Per decision, how many of its attempts gave an unusable answer (execution errors).
 
-    Every attempt counts (`stratlens.agents._protocol.attempt_records`), also one that a later
+    Every attempt counts (`stratlens.contracts.attempt_records`), also one that a later
     attempt corrected when the model was asked again (``max_attempts > 1``).
     """
     counts = [

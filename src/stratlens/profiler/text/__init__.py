@@ -20,12 +20,9 @@ from stratlens.profiler.text._base import (
 )
 from stratlens.profiler.text.corpus import CorpusEntry, corpus_hash, load_corpus
 from stratlens.profiler.text.evaluate import Evaluation, cross_validate
-from stratlens.profiler.text.reference import REFERENCE_AGENTS, AgentCheck, reference_check
 
 __all__ = [
     "LABELS",
-    "REFERENCE_AGENTS",
-    "AgentCheck",
     "CorpusEntry",
     "Evaluation",
     "TextClassifier",
@@ -36,5 +33,4 @@ __all__ = [
     "cross_validate",
     "load_corpus",
     "make_classifier",
-    "reference_check",
 ]

@@ -25,8 +25,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from stratlens import __version__
 from stratlens._progress import Steps, report
+from stratlens._version import __version__
 from stratlens.errors import UnknownGameError
 from stratlens.results.metrics import (
     BASE_COLUMNS,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stratlens import __version__
+from stratlens._version import __version__
 from stratlens.games import bimatrix, get_game
 from stratlens.results.metrics import game_facts
 from stratlens.results.store import open_store

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stratlens.agents._protocol import final_output
+from stratlens.contracts import final_output
 from stratlens.games import get_game, matrix_view, replay
 from stratlens.games.views import CHANCE, TERMINAL, MatrixView, TreeNode, TreeView
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stratlens.agents._protocol import final_output
+from stratlens.contracts import final_output
 from stratlens.results.phases.lexicon import Lexicon, find_spans
 from stratlens.results.phases.stats import UnitStat, conditional_entropy_rows, entropy_rows
 from stratlens.results.phases.tokens import (

@@ -1,5 +1,8 @@
 """Does a classifier label the reference agents' traces with their styles?
 
+This plays games, so it lives in the CLI layer (`stratlens profile evaluate --agents`), not
+in the profiler, which only reads the store.
+
 The reference agents ``baseline/minimax``, ``baseline/trust`` and ``baseline/belief`` reason
 in one style each and write varied traces of it (none of them is in the training corpus).
 `reference_check` plays each of them on a suite with the ``cot`` protocol into a temporary

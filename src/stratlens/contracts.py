@@ -1,4 +1,10 @@
-"""The contract between the runner and an agent: `Turn` in, `Decision` out."""
+"""The contracts every part shares: `Turn` (runner → agent), `Decision` (agent → runner), the
+`Agent` protocol, and the readers of a decision's attempts.
+
+A neutral module above `games` (it uses only its views): agents, the runner and results import
+it, so that `results` never imports `agents` (`../shared/DESIGN.md`, "Growing the house"). The
+model-configuration identity lives beside it, in `stratlens._configuration`.
+"""
 
 from __future__ import annotations
 
