@@ -95,3 +95,14 @@ def test_fit_table_flags_a_local_notebook_optimum(
     assert "unsure: o3-mini on competitive_baseline" in out
     assert f"loglik {local.loglik:.4f}" in out
     assert f"loglik {local.extra['global_best'][2]:.4f}" in out
+
+
+def test_fit_reports_its_progress_per_cell(store: Path) -> None:
+    from stratlens.profiler.depth import tqre_fits
+
+    seen: list[tuple[str, int, int]] = []
+    fits = tqre_fits(load_decisions(store), steps=lambda *s: seen.append(s))
+    cells = load_decisions(store).query("agent == 'subject'").groupby(["model", "game_id"]).ngroups
+    assert seen[0] == ("fits", 0, cells) and seen[-1] == ("fits", cells, cells)
+    assert [d for _, d, _ in seen] == list(range(cells + 1))
+    assert fits  # the one-shot games were fitted

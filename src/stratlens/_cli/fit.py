@@ -35,6 +35,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
     p.add_argument("--no-save", action="store_true", help="do not record the fits in the store")
     p.add_argument("--json", action="store_true", help="print the fits as a JSON list")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
@@ -59,10 +60,12 @@ def run(args: argparse.Namespace) -> int:
 
     with open_store(path) as store:
         frame = load_decisions(store, run=args.run)
+        from stratlens._progress import StageBar
         from stratlens.profiler._persist import record_tqre_fits
         from stratlens.profiler.depth import tqre_fits
 
-        fits = tqre_fits(frame, estimator=args.estimator, level=args.level)
+        with StageBar(False if args.no_progress or args.json else None) as bar:
+            fits = tqre_fits(frame, estimator=args.estimator, level=args.level, steps=bar)
         if not args.no_save and fits:
             record_tqre_fits(store, ((f.model, f.runs, f.fit) for f in fits))
     if args.json:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from stratlens._progress import Steps, report
 from stratlens.profiler.tqre import Estimator, TQREFit, TQREGame, fit, tqre_game
 
 if TYPE_CHECKING:
@@ -66,8 +67,10 @@ def tqre_fits(
     estimator: Estimator = "tqre",
     level: float = 0.95,
     games: Sequence[str] | None = None,
+    steps: Steps | None = None,
 ) -> list[StoredFit]:
-    """Fit τ and γ per model and game from a `load_decisions` frame."""
+    """Fit τ and γ per model and game from a `load_decisions` frame; ``steps`` is told after
+    each (model, game) cell (stage ``"fits"``)."""
     rows = decisions
     if "agent" in rows.columns:
         rows = rows[rows["agent"] == "subject"]
@@ -75,7 +78,9 @@ def tqre_fits(
     if games is not None:
         rows = rows[rows["game_id"].isin(list(games))]
     out: list[StoredFit] = []
-    for (model, game_id), group in rows.groupby(["model", "game_id"], sort=True):
+    cells = list(rows.groupby(["model", "game_id"], sort=True))
+    for i, ((model, game_id), group) in enumerate(cells):
+        report(steps, "fits", i, len(cells))
         game = _game(str(game_id), estimator)
         if game is None:
             continue
@@ -85,6 +90,7 @@ def tqre_fits(
         f = fit(game, counts, estimator=estimator, level=level)
         runs = tuple(sorted(str(r) for r in group["run_id"].unique()))
         out.append(StoredFit(str(model), str(game_id), runs, f))
+    report(steps, "fits", len(cells), len(cells))
     return out
 
 
