@@ -102,6 +102,11 @@ def main() -> None:
 
     print(f"traces: {len(texts)} (corpus of {len(corpus)}, repeated); best of {args.repeats}")
     print(f"training on the corpus (with the calibration folds): {train_s:.2f} s")
+    print(f"temperature {model.temperature:.2f}; languages answered for: {sorted(model.languages)}")
+    accuracy = ", ".join(
+        f"{lang} {acc:.2f} (n={n})" for lang, (n, acc) in sorted(model.language_accuracy.items())
+    )
+    print(f"out-of-fold accuracy by language: {accuracy}")
     base = rates["features"]
     print(f"{'':26s} {'traces/s':>10s} {'vs features':>12s}")
     for name, rate in rates.items():

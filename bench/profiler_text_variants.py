@@ -8,10 +8,10 @@ weight variants also by 5-fold cross-validation on the corpus grouped by writer 
 (macro-F1, and accuracy on the hard English traces):
 
 - ``weights 1.0 / 0.3 / 0.0``: the shipped features with the hard English traces (no own
-  keywords, or another style's) at that training weight (`_pipeline.HARD_WEIGHT`);
+  keywords, or another style's: `_pipeline.is_hard`) at that training weight (1.0 ships);
 - ``embedding`` (with ``--embed`` and the ``[embed]`` extra): a logistic regression on
   all-MiniLM-L6-v2 embeddings of the decisive part alone, and ``both``: the geometric mean of
-  it and the n-gram model at the shipped weight, which is what the offline classifier is
+  it and the n-gram model, every trace at weight 1, which is what the offline classifier is
   (before its calibration).
 """
 
@@ -88,10 +88,10 @@ def main() -> None:
         xtr = encoder.encode(dec_train, batch_size=32, normalize_embeddings=True)
         xte = encoder.encode(dec_test, batch_size=32, normalize_embeddings=True)
         lr = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
-        lr.fit(xtr, labels, sample_weight=np.where(hard, _pipeline.HARD_WEIGHT, 1.0))
+        lr.fit(xtr, labels)
         row("embedding", [str(p) for p in lr.predict(xte)])
         ngrams = _pipeline.build_pipeline(0)
-        ngrams.fit(texts, labels, model__sample_weight=np.where(hard, _pipeline.HARD_WEIGHT, 1.0))
+        ngrams.fit(texts, labels)
         assert list(ngrams.classes_) == list(lr.classes_)
         logp = np.log(ngrams.predict_proba(test) + 1e-9) + np.log(lr.predict_proba(xte) + 1e-9)
         row("both (geometric mean)", [str(ngrams.classes_[i]) for i in logp.argmax(axis=1)])

@@ -16,11 +16,11 @@ The classifier is a multinomial logistic regression fitted by log loss; its prob
 then calibrated by one temperature (`_calibration`).
 
 **Training weights.** The corpus oversamples the hard cases on purpose (about 45% of its
-English traces either lack their style's usual words or are written in another style's).
-Weighing them down in training was tried and is not done (`HARD_WEIGHT` = 1):
-`bench/profiler_text_variants.py` shows that a weight of 0.3 lowers the real-trace figure and
-the corpus figure both, and a weight of 0 raises the real-trace figure only by turning the
-classifier into a keyword counter (0.20 right on the corpus's hard traces).
+English traces either lack their style's usual words or are written in another style's). Every
+trace counts the same: `bench/profiler_text_variants.py` shows that weighing the hard ones
+(`is_hard`) down to 0.3 lowers the real-trace figure and the corpus figure both, and to 0
+raises the real-trace figure only by turning the classifier into a keyword counter (0.20 right
+on the corpus's hard traces).
 """
 
 from __future__ import annotations
@@ -41,8 +41,6 @@ from stratlens.profiler.text.keywords import keyword_counts
 PIPELINE_VERSION = "4"  # 3: keyword counts, delexicalised n-grams; 4: with the embedding expert
 WEIGHTS = {"whole": 1.0, "decisive": 2.0, "chars": 0.7, "cues": 0.6, "keywords": 1.0}
 C = 1.0
-#: The training weight of a hard English trace (see the module docstring).
-HARD_WEIGHT = 1.0
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -91,13 +89,6 @@ def is_hard(text: str, label: str) -> bool:
     counts = keyword_counts(text)
     return (
         counts[label] == 0 or max(v for k, v in counts.items() if k != label) >= 2 + counts[label]
-    )
-
-
-def training_weights(texts: Sequence[str], labels: Sequence[str]) -> npt.NDArray[np.float64]:
-    """Each trace's training weight (see the module docstring)."""
-    return np.asarray(
-        [HARD_WEIGHT if is_hard(t, y) else 1.0 for t, y in zip(texts, labels, strict=True)]
     )
 
 

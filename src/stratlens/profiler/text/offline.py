@@ -52,12 +52,7 @@ from stratlens.profiler.text._base import (
 from stratlens.profiler.text._calibration import fit_temperature, soften
 from stratlens.profiler.text._cues import CUE_VERSION
 from stratlens.profiler.text._language import UNDETERMINED, detect
-from stratlens.profiler.text._pipeline import (
-    PIPELINE_VERSION,
-    build_pipeline,
-    decisive_text,
-    training_weights,
-)
+from stratlens.profiler.text._pipeline import PIPELINE_VERSION, build_pipeline, decisive_text
 from stratlens.profiler.text._sentences import after_turn, split_sentences, tail
 from stratlens.profiler.text.corpus import corpus_hash, load_corpus
 
@@ -129,7 +124,8 @@ class Experts:
         q = _raw_proba(self.embedding, texts)
         logp = (1 - EMBEDDING_WEIGHT) * np.log(np.clip(p, 1e-9, None))
         logp += EMBEDDING_WEIGHT * np.log(np.clip(q, 1e-9, None))
-        return soften(np.exp(logp - logp.max(axis=1, keepdims=True)), 1.0)
+        mean = np.exp(logp - logp.max(axis=1, keepdims=True))
+        return np.asarray(mean / mean.sum(axis=1, keepdims=True), dtype=float)
 
 
 @dataclass
@@ -171,10 +167,8 @@ class _EmbeddingModel:
 
         return _embedding.embed(decisive_text(texts))
 
-    _x = encode
-
-    def fit(self, texts: Sequence[str], labels: Sequence[str], weights: Any) -> _EmbeddingModel:
-        self.model.fit(self._x(texts), list(labels), sample_weight=weights)
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> _EmbeddingModel:
+        self.model.fit(self.encode(texts), list(labels))
         return self
 
     @property
@@ -182,16 +176,14 @@ class _EmbeddingModel:
         return self.model.classes_
 
     def predict_proba(self, texts: Sequence[str]) -> Any:
-        return self.model.predict_proba(self._x(texts))
+        return self.model.predict_proba(self.encode(texts))
 
 
 def _fit_experts(
     texts: Sequence[str], labels: Sequence[str], seed: int, embeddings: bool
 ) -> Experts:
-    weights = training_weights(texts, labels)
-    ngrams = build_pipeline(seed)
-    ngrams.fit(list(texts), list(labels), model__sample_weight=weights)
-    embedding = _EmbeddingModel(seed).fit(texts, labels, weights) if embeddings else None
+    ngrams = build_pipeline(seed).fit(list(texts), list(labels))
+    embedding = _EmbeddingModel(seed).fit(texts, labels) if embeddings else None
     return Experts(ngrams, embedding)
 
 
