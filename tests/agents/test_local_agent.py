@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from stratlens.errors import ModelArgsError, UsageError
 from stratlens.games import decision_view, get_game
 from stratlens.games.prompts import render
 from stratlens.results.phases.entropy import exact_entropy, log_softmax
+from tests.agents.tiny_gguf import TinyGGUF, write_tiny_gguf
 from tests.tiny_checkpoints import CHAT_TEMPLATE, TinyCheckpoints, tiny_checkpoints
 
 pytest.importorskip("torch")
@@ -120,7 +123,7 @@ def test_concurrent_turns_are_generated_in_one_batch(tiny_checkpoints: TinyCheck
 
 
 def test_bad_model_strings_and_arguments(tmp_path: Path, tiny_checkpoints: TinyCheckpoints) -> None:
-    with pytest.raises(UsageError, match="no checkpoint folder"):
+    with pytest.raises(UsageError, match="no checkpoint at"):
         make_agent(f"hf/{tmp_path / 'missing'}")
     good = tiny_checkpoints.step(0)
     with pytest.raises(ModelArgsError, match="unknown model argument"):
@@ -171,3 +174,190 @@ def test_a_prompt_longer_than_the_context_is_one_error_and_stops_the_run(
     from stratlens.results import load_episodes
 
     assert len(load_episodes(str(store))) == 0  # nothing counted as finished
+
+
+# --- GGUF files, threads, per-decision latency -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_ggufs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TinyGGUF]:
+    """The tiny llama GGUF (tests/agents/tiny_gguf.py) in F32 and in Q4_1, each alone in a
+    folder."""
+    pytest.importorskip("gguf")
+    pytest.importorskip("accelerate")
+    out = {}
+    for qtype in ("F32", "Q4_1"):
+        folder = tmp_path_factory.mktemp(f"gguf-{qtype}")
+        out[qtype] = write_tiny_gguf(folder / f"tiny-{qtype}.gguf", qtype=qtype)
+    return out
+
+
+@pytest.fixture()
+def torch_threads() -> Iterator[None]:
+    """torch's thread count is process-wide: put it back after the test."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("qtype", ["F32", "Q4_1"])
+@pytest.mark.parametrize("named", ["file", "folder"])
+def test_a_gguf_file_loads_directly(
+    tiny_ggufs: dict[str, TinyGGUF], qtype: str, named: str, torch_threads: None
+) -> None:
+    import torch
+
+    tiny = tiny_ggufs[qtype]
+    where = tiny.path if named == "file" else tiny.path.parent
+    agent = _agent(where, temperature="0")
+    assert agent.name == f"hf/{where}"
+    model = agent.model
+    assert model.source.gguf_file == tiny.path.name and model.source.folder == tiny.path.parent
+    # The tokenizer comes from the same file: same ids as the tokenizer it was written from,
+    # its chat template and end-of-sequence token.
+    prompt = _turn().prompt
+    text = model.format_prompt(prompt)
+    assert text == f"<|user|>\n{prompt}\n<|assistant|>\n"
+    assert model.encode(prompt) == tiny.tokenizer(text)["input_ids"]
+    assert model.eos_ids == {tiny.tokenizer.eos_token_id}
+    assert model.context == 2048
+    # The weights are the ones in the file, dequantised (Q4_1: not the float weights it was
+    # quantised from).
+    ids = torch.tensor([model.encode(prompt)[:64]])
+    with torch.no_grad():
+        got = model.model(input_ids=ids).logits
+        want = tiny.reference(input_ids=ids).logits
+    assert torch.allclose(got, want, atol=1e-5)
+    # ... and it plays: a random network's answer is recorded as what it is.
+    (gen,) = agent.generate([prompt], [0])
+    d = asyncio.run(agent.act(_turn()))
+    assert d.raw_output == gen.text and d.usage.completion_tokens == len(gen.tokens)
+    assert d.parse_status in ("ok", "unparseable", "illegal", "refused")
+    assert (d.action is None) == (d.parse_status != "ok")
+
+
+def test_gguf_errors_are_one_line(
+    tmp_path: Path, tiny_ggufs: dict[str, TinyGGUF], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from stratlens.cli import main
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    two = tmp_path / "two"
+    two.mkdir()
+    for tiny in tiny_ggufs.values():
+        shutil.copy(tiny.path, two / tiny.path.name)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    write_tiny_gguf(bad / "q8k.gguf", unsupported=True)
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"GGUF? no: not a GGUF file")
+    cases = {
+        f"hf/{tmp_path / 'missing.gguf'}": "no GGUF file at",
+        f"hf/{tmp_path / 'missing'}": "no checkpoint at",
+        f"hf/{empty}": "no checkpoint folder (with config.json) or .gguf file in",
+        f"hf/{two}": "2 .gguf files in",
+        f"hf/{bad / 'q8k.gguf'}": "cannot dequantise: Dequantization for Q8_K",
+        f"hf/{junk}": "cannot load the checkpoint",
+    }
+    for model, message in cases.items():
+        with pytest.raises(UsageError, match=re.escape(message)) as info:
+            make_agent(model)
+        assert "\n" not in str(info.value)
+    store = tmp_path / "s.db"
+    argv = ["--game", "prisoners_dilemma", "--episodes", "1", "--store", str(store)]
+    assert main(["eval", "--model", f"hf/{two}", *argv, "--no-progress"]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("stratlens:")]
+    assert len(err) == 1 and "2 .gguf files in" in err[0] and "tiny-F32.gguf" in err[0]
+    assert not store.exists()  # nothing written
+
+
+def test_threads(
+    tiny_ggufs: dict[str, TinyGGUF], monkeypatch: pytest.MonkeyPatch, torch_threads: None
+) -> None:
+    import os
+
+    import torch
+
+    from stratlens.agents import _hf_source
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    assert _hf_source.available_cpus() == 8 and _hf_source.default_threads() == 4
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3})
+    assert _hf_source.default_threads() == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    assert _hf_source.default_threads() == 1
+    torch.set_num_threads(3)
+    path = tiny_ggufs["Q4_1"].path
+    agent = _agent(path)  # the default, from the CPUs this process may use
+    assert agent.threads == 1 and torch.get_num_threads() == 1
+    agent = _agent(path, threads="2")
+    assert agent.threads == 2 and torch.get_num_threads() == 2
+    # Generation runs in a worker thread: torch's setting holds there too.
+    seen = asyncio.run(asyncio.to_thread(torch.get_num_threads))
+    assert seen == 2
+    with pytest.raises(ModelArgsError, match="threads must be >= 1"):
+        _agent(path, threads="0")
+    with pytest.raises(ModelArgsError, match="must be a number"):
+        _agent(path, threads="all")
+
+
+def test_latency_is_each_decisions_own(tiny_checkpoints: TinyCheckpoints) -> None:
+    import time
+
+    agent = _agent(
+        tiny_checkpoints.step(tiny_checkpoints.steps[1]),
+        temperature="1",
+        max_new_tokens="40",
+        batch_size="8",
+        batch_window_ms="200",
+    )
+    prompts = [_turn("stag_hunt", i % 2).prompt for i in range(6)]
+    start = time.perf_counter()
+    gens = agent.generate(prompts, list(range(6)))
+    wall = time.perf_counter() - start
+    # Forward steps each answer took part in: its tokens, and one more for an end-of-sequence.
+    steps = [len(g.token_ids) + (g.finish_reason == "stop") for g in gens]
+    assert len(set(steps)) >= 2, steps  # the seeds give answers of different lengths
+    assert all(0 < g.seconds <= wall for g in gens)
+    for a, b in zip(gens, steps, strict=True):
+        for c, d in zip(gens, steps, strict=True):
+            if b < d:
+                assert a.seconds < c.seconds  # stopped earlier, its last token came earlier
+            elif b == d:
+                assert a.seconds == c.seconds
+    # act stores each decision's own seconds, not the batch's.
+    turns = [_turn("stag_hunt", i % 2, seed=i) for i in range(6)]
+
+    async def play() -> list:  # type: ignore[type-arg]
+        return list(await asyncio.gather(*(agent.act(t) for t in turns)))
+
+    decisions = asyncio.run(play())
+    assert agent.batch_sizes[-1] == 6
+    again = agent.generate([t.prompt for t in turns], [t.seed for t in turns])
+    lengths = [d.usage.completion_tokens for d in decisions]
+    assert lengths == [len(g.tokens) for g in again]  # same seeds, same answers
+    order = sorted(range(6), key=lambda i: (lengths[i], decisions[i].latency_s))
+    latencies = [decisions[i].latency_s for i in order]
+    assert latencies == sorted(latencies) and len(set(latencies)) >= 2
+
+
+def test_agents_on_one_checkpoint_share_the_loaded_model(
+    tmp_path: Path, tiny_ggufs: dict[str, TinyGGUF], torch_threads: None
+) -> None:
+    import os
+    import shutil
+
+    path = tmp_path / "copy.gguf"
+    shutil.copy(tiny_ggufs["F32"].path, path)
+    a, b = _agent(path), _agent(path, temperature="0")
+    assert a.model is b.model and a.temperature != b.temperature
+    assert _agent(path, dtype="bfloat16").model is not a.model
+    os.utime(path, ns=(1, 1))  # the file changed: loaded again
+    c = _agent(path)
+    assert c.model is not a.model
+    assert _agent(tmp_path).model is c.model  # the folder holding it names the same file

@@ -1,22 +1,29 @@
 """A causal language model loaded with transformers, and batched generation with per-token records.
 
 The model half of the ``hf/`` agent (`stratlens.agents.local`, whose documentation gives the
-sampling, determinism and record conventions). torch and transformers are imported when a
-`LocalModel` is built, never at package import.
+sampling, determinism, latency and record conventions). A checkpoint is a transformers folder
+or a GGUF file (`stratlens.agents._hf_source`), which transformers dequantises as it loads it
+(the ``gguf`` and ``accelerate`` packages, in the ``[local]`` extra). torch and transformers are
+imported when a `LocalModel` is built, never at package import.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 import threading
+import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stratlens.agents._hf_source import Source
 from stratlens.errors import ContextLengthError, UsageError
 
+_LOADED_LOCK = threading.Lock()
 DONE_ANSWER = re.compile(r"final answer\s*:[^\n]*\S[^\n]*\n", re.IGNORECASE)
 
 
@@ -31,6 +38,7 @@ class Generation:
     entropies: tuple[float, ...]
     prompt_tokens: int
     finish_reason: str  # "stop" (end of sequence), "answer" (answer line done) or "length"
+    seconds: float = 0.0  # from the start of its batch (the prefill) to its own last token
 
     def records(self) -> list[dict[str, Any]]:
         return [
@@ -73,27 +81,88 @@ def context_length(config: Any) -> int | None:
     return None
 
 
+def use_threads(n: int) -> None:
+    """torch's intra-op threads for this process, and one inter-op thread where still possible
+    (torch allows that only before its first inter-op work)."""
+    import torch
+
+    torch.set_num_threads(n)
+    with contextlib.suppress(RuntimeError):
+        torch.set_num_interop_threads(1)
+
+
+_LOADED: weakref.WeakValueDictionary[tuple[Any, ...], LocalModel] = weakref.WeakValueDictionary()
+
+
+def shared_model(source: Source, *, device: str = "auto", dtype: str = "auto") -> LocalModel:
+    """The `LocalModel` of ``source``, loaded once per process while an agent holds it: a second
+    ``hf/`` agent on the same unchanged checkpoint (a notebook evaluating twice) shares it."""
+    files = [source.path] if source.gguf_file else sorted(source.folder.iterdir())
+    stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())
+    key = (str(source.path.resolve()), stamp, device, dtype)
+    with _LOADED_LOCK:
+        model = _LOADED.get(key)
+        if model is None:
+            model = LocalModel(source, device=device, dtype=dtype)
+            _LOADED[key] = model
+        return model
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _load(source: Source, dtype: str | None) -> tuple[Any, Any]:
+    """The tokenizer and the model of ``source``; any failure is one `UsageError` line."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    where = f"hf/{source.path}"
+    kw: dict[str, Any] = {"local_files_only": True}
+    if source.gguf_file is not None:
+        kw["gguf_file"] = source.gguf_file
+    torch_dtype: Any = "auto" if dtype is None else getattr(torch, dtype)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(source.folder), **kw)
+        model = AutoModelForCausalLM.from_pretrained(str(source.folder), dtype=torch_dtype, **kw)
+    except ImportError as exc:  # gguf or accelerate missing
+        raise UsageError(
+            f"{where}: {_first_line(exc)} (pip install 'stratlens[local]' brings them)"
+        ) from None
+    except NotImplementedError as exc:  # gguf-py: "Dequantization for Q8_K is not yet ..."
+        raise UsageError(
+            f"{where}: a quantisation transformers cannot dequantise: {_first_line(exc)}"
+        ) from None
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"{where}: cannot load the checkpoint: {_first_line(exc)}") from None
+    return tokenizer, model
+
+
 class LocalModel:
-    """A causal LM and its tokenizer loaded from a folder, with batched generation."""
+    """A causal LM and its tokenizer, loaded from a folder or a GGUF file, with batched
+    generation. ``threads``: torch's intra-op threads (process-wide; None leaves torch's)."""
 
-    def __init__(self, path: str | Path, *, device: str = "auto", dtype: str = "auto") -> None:
+    def __init__(
+        self,
+        source: Source | str | Path,
+        *,
+        device: str = "auto",
+        dtype: str = "auto",
+        threads: int | None = None,
+    ) -> None:
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.path = Path(path)
+        self.source = source if isinstance(source, Source) else Source(Path(source))
+        self.path = self.source.path
+        if threads is not None:
+            use_threads(threads)
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
-        torch_dtype: Any = "auto" if dtype == "auto" else getattr(torch, dtype)
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
-            self.model = AutoModelForCausalLM.from_pretrained(
-                str(self.path), dtype=torch_dtype, local_files_only=True
-            )
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot load a checkpoint from {self.path}: {exc}") from None
-        self.model.to(self.device)  # type: ignore[arg-type]
-        self.model.eval()  # type: ignore[no-untyped-call]
+        self.tokenizer, self.model = _load(self.source, None if dtype == "auto" else dtype)
+        self.model.to(self.device)
+        self.model.eval()
         eos = self.model.generation_config.eos_token_id
         if eos is None:
             eos = self.tokenizer.eos_token_id
@@ -187,6 +256,8 @@ class LocalModel:
         out_h: list[list[float]] = [[] for _ in range(n)]
         finish = ["length"] * n
         live = [True] * n
+        start = time.perf_counter()
+        done_at = [0.0] * n
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
         last_pos = pos[:, -1]
         for _ in range(max_new_tokens):
@@ -197,9 +268,8 @@ class LocalModel:
                 -1
             )
             nxt = torch.full((n,), self.pad_id, dtype=torch.long, device=dev)
-            for i in range(n):
-                if not live[i]:
-                    continue
+            stepped = [i for i in range(n) if live[i]]
+            for i in stepped:
                 tok_id = self._pick(z[i], gens[i], temperature, top_p)
                 nxt[i] = tok_id
                 if tok_id in self.eos_ids:
@@ -212,6 +282,9 @@ class LocalModel:
                     text = str(self.tokenizer.decode(out_ids[i], skip_special_tokens=True))
                     if DONE_ANSWER.search(text):
                         live[i], finish[i] = False, "answer"
+            now = time.perf_counter()
+            for i in stepped:
+                done_at[i] = now  # the time of its last token so far
             if not any(live):
                 break
             mask = torch.cat([mask, torch.ones((n, 1), dtype=torch.long, device=dev)], dim=1)
@@ -235,6 +308,7 @@ class LocalModel:
                     entropies=tuple(out_h[i]),
                     prompt_tokens=len(encoded[i]),
                     finish_reason=finish[i],
+                    seconds=done_at[i] - start,
                 )
             )
         return result

@@ -2,6 +2,13 @@
 
 ``hf/ckpts/step-400`` loads the model and tokenizer saved in that folder with transformers
 (extra ``[local]``; torch and transformers are imported only here, when such a model is used).
+``hf/models/SmolLM2-135M-Instruct.Q4_1.gguf``, or a folder holding exactly one ``.gguf`` file,
+loads a GGUF file directly: transformers dequantises its tensors (``gguf`` package) and builds
+the tokenizer, chat template included, from the same file; no conversion step. A missing path,
+a folder with no or several ``.gguf`` files, or a quantisation transformers cannot dequantise is
+one `UsageError` line naming the problem, before anything is played. Agents on the same
+unchanged checkpoint in one process (with the same ``device`` and ``dtype``) share one loaded
+model while any of them is alive: a notebook that evaluates twice loads it once.
 The prompt goes through the tokenizer's chat template when it has one (a single user message,
 generation prompt added), and is fed as plain text otherwise.
 
@@ -15,11 +22,24 @@ generation prompt added), and is fed as plain text otherwise.
 ``batch_window_ms``       how long a batch waits for more turns after its first        5
 ``device``                ``cpu``, ``cuda``, ``cuda:1``, … or ``auto``                 auto
 ``dtype``                 ``float32``, ``bfloat16``, ``float16`` or ``auto``           auto
+``threads``               torch CPU threads (process-wide; inter-op threads set to 1)  see below
 ========================  ==========================================================  =========
+
+**Threads.** By default torch uses half the CPUs this process may run on
+(``os.sched_getaffinity``), at least one: torch's own default of every CPU is much slower as
+soon as anything else runs on the machine: ``bench/local_threads.py`` on a 2-core machine shared
+with other work (load average 3 to 6) had SmolLM2-135M generate 12.0 tokens/s with 1 thread and
+1.7 with 2 (×0.14; another run, at load 4.2: 10.6 and 3.2). ``-M threads=N`` overrides it.
 
 **Batching.** `act` calls that arrive while a batch is being formed (within ``batch_window_ms``
 of the first, up to ``batch_size``) or while the previous batch runs are generated together in
 one left-padded forward pass per token; `generate` is the same batched call, synchronous.
+
+**Latency.** A decision's ``latency_s`` is its own: the seconds from the start of the batch that
+generated it (the batch's prefill, which it shares) to its own last token. In a batch, an answer
+that stops early has a shorter latency than one that runs to ``max_new_tokens``. The time spent
+waiting for its batch to form or for the previous batch is not counted (as an API model's
+latency does not count the wait for a free connection).
 
 **Determinism.** Each answer samples from its own ``torch.Generator`` seeded with the turn's
 seed, so an answer does not depend on which other answers share its batch.
@@ -40,16 +60,15 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from stratlens.agents._hf_model import Generation, LocalModel
+from stratlens.agents._hf_model import Generation, shared_model, use_threads
+from stratlens.agents._hf_source import default_threads, resolve
 from stratlens.agents._registry import agent_factory
 from stratlens.agents.parsing import parse_answer
 from stratlens.contracts import Decision, Turn, Usage
-from stratlens.errors import ModelArgsError, UsageError
+from stratlens.errors import ModelArgsError
 
 _ARGS = (
     "temperature",
@@ -59,6 +78,7 @@ _ARGS = (
     "batch_window_ms",
     "device",
     "dtype",
+    "threads",
 )
 
 
@@ -129,6 +149,7 @@ class LocalAgent:
         batch_window_ms: float = 5.0,
         device: str = "auto",
         dtype: str = "auto",
+        threads: int | None = None,
     ) -> None:
         if not (temperature >= 0.0 and math.isfinite(temperature)):
             raise ModelArgsError(f"hf: temperature must be >= 0, got {temperature}")
@@ -138,13 +159,15 @@ class LocalAgent:
             raise ModelArgsError(
                 "hf: max_new_tokens and batch_size must be >= 1, batch_window_ms >= 0"
             )
-        folder = Path(path).expanduser()
-        if not (folder / "config.json").is_file():
-            raise UsageError(f"hf/{path}: no checkpoint folder (with config.json) at {folder}")
+        if threads is not None and threads < 1:
+            raise ModelArgsError(f"hf: threads must be >= 1, got {threads}")
+        source = resolve(path)
         self._path = path
         self.temperature, self.top_p, self.max_new_tokens = temperature, top_p, max_new_tokens
         self.batch_size, self.batch_window_s = batch_size, batch_window_ms / 1000.0
-        self.model = LocalModel(folder, device=device, dtype=dtype)
+        self.threads = default_threads() if threads is None else threads
+        use_threads(self.threads)
+        self.model = shared_model(source, device=device, dtype=dtype)
         self.batch_sizes: list[int] = []  # the size of every batch generated, in order
         self._batcher: _Batcher | None = None
 
@@ -170,9 +193,7 @@ class LocalAgent:
         return self._batcher.submit(prompt, seed)
 
     async def act(self, turn: Turn) -> Decision:
-        start = time.perf_counter()
         gen: Generation = await self._submit(turn.prompt, turn.seed)
-        latency = time.perf_counter() - start
         parsed = parse_answer(gen.text, turn.legal_actions)
         return Decision(
             parsed.action,
@@ -180,7 +201,7 @@ class LocalAgent:
             raw_output=gen.text,
             reasoning=parsed.reasoning,
             usage=Usage(prompt_tokens=gen.prompt_tokens, completion_tokens=len(gen.tokens)),
-            latency_s=latency,
+            latency_s=gen.seconds,
             logprobs=gen.records(),
             error=parsed.reason,
         )
@@ -212,4 +233,5 @@ def _factory(path: str, args: Mapping[str, str]) -> LocalAgent:
         batch_window_ms=_num(args, "batch_window_ms", float, 5.0),
         device=args.get("device", "auto"),
         dtype=dtype,
+        threads=_num(args, "threads", int, None),
     )
