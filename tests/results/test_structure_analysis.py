@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -120,6 +121,35 @@ def test_spearman_permutation_and_bh_by_hand() -> None:
     q = bh_adjust([0.01, 0.04, 0.03, 0.5, np.nan])
     assert q[:4] == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.5])
     assert np.isnan(q[4])
+
+
+def test_permutation_p_is_scipys_exact_permutation_test() -> None:
+    # Pinned to scipy.stats.permutation_test: with 7 rows all 7! = 5040 pairings are
+    # enumerated (the exact p, P(|rho*| >= |rho|)); our Monte Carlo p with 20,000
+    # permutations must be within 4 standard errors of it, for a ranked and a 0/1 predictor.
+    rng = np.random.default_rng(4)
+    y = np.array([3.1, 0.4, 2.2, 5.0, 1.7, 4.4, 2.9])
+    frame = pd.DataFrame(
+        {"y": y, "x": [2.0, 1.0, 2.0, 6.0, 0.5, 3.0, 5.0], "b": [1.0, 0, 0, 1, 0, 1, 1]}
+    )
+    table = spearman_tests(frame, ["y"], ["x", "b"], n_boot=50, n_perm=20_000, seed=3)
+    for name in ("x", "b"):
+        x = frame[name].to_numpy()
+        exact = stats.permutation_test(  # one sample, "pairings": every ordering of y
+            (y,),
+            lambda yy, x=x: abs(stats.spearmanr(x, yy).statistic),
+            permutation_type="pairings",
+            alternative="greater",
+            n_resamples=np.inf,
+        )
+        assert 0.01 < exact.pvalue < 0.9  # a p-value with room either side
+        se = math.sqrt(exact.pvalue * (1 - exact.pvalue) / 20_000)
+        assert len(exact.null_distribution) == math.factorial(7)
+        ours = permutation_p(x, y, 20_000, rng)
+        assert ours == pytest.approx(exact.pvalue, abs=4 * se), name
+        row = table.set_index("predictor").loc[name]
+        assert row.p == pytest.approx(exact.pvalue, abs=4 * se), name
+        assert row.rho == pytest.approx(stats.spearmanr(frame[name], y).statistic)
 
 
 def test_spearman_tests_table_and_intervals() -> None:
