@@ -222,7 +222,7 @@ def test_a_gguf_file_loads_directly(
     assert text == f"<|user|>\n{prompt}\n<|assistant|>\n"
     assert model.encode(prompt) == tiny.tokenizer(text)["input_ids"]
     assert model.eos_ids == {tiny.tokenizer.eos_token_id}
-    assert model.context == 2048
+    assert model.context == 4096
     # The weights are the ones in the file, dequantised (Q4_1: not the float weights it was
     # quantised from).
     ids = torch.tensor([model.encode(prompt)[:64]])

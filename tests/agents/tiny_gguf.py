@@ -9,6 +9,9 @@ ids) and the chat template. The weights are stored as F32 (exact) or quantised t
 real SmolLM2 file is) with gguf's own quantiser; `TinyGGUF.reference` is the torch model with the
 weights the file really holds (dequantised again), to compare the loaded model against.
 ``unsupported`` stores one tensor as Q8_K, which gguf can write but cannot dequantise.
+``always="text"`` makes a model that always says ``text``: the text is token 0 of the
+vocabulary and the final norm's weights are 0, so every logit is 0 and greedy decoding picks
+token 0 at every step (one new token at most gives exactly ``text``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
 )
 HIDDEN, INTERMEDIATE, LAYERS, HEADS, KV_HEADS = 64, 256, 2, 4, 2
+CONTEXT = 4096  # the judge's rubric alone is ~2,700 tokens of this small vocabulary
 
 
 @dataclass
@@ -58,7 +62,12 @@ def _permute(w: np.ndarray, n_head: int) -> np.ndarray:
 
 
 def write_tiny_gguf(
-    path: Path, *, qtype: str = "F32", unsupported: bool = False, seed: int = 0
+    path: Path,
+    *,
+    qtype: str = "F32",
+    unsupported: bool = False,
+    always: str | None = None,
+    seed: int = 0,
 ) -> TinyGGUF:
     import gguf
     import torch
@@ -75,10 +84,16 @@ def write_tiny_gguf(
     merges = [m if isinstance(m, str) else " ".join(m) for m in merges]
     specials = set(tok.all_special_tokens) | {"<|user|>", "<|assistant|>"}
     eos = tok.convert_tokens_to_ids(EOS)
+    if always is not None:  # the text as one byte-level token, at id 0
+        from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+        spelling = bytes_to_unicode()
+        tokens = ["".join(spelling[b] for b in always.encode()), *tokens]
+        eos += 1
     config = LlamaConfig(
         vocab_size=len(tokens), hidden_size=HIDDEN, intermediate_size=INTERMEDIATE,
         num_hidden_layers=LAYERS, num_attention_heads=HEADS, num_key_value_heads=KV_HEADS,
-        max_position_embeddings=2048, rms_norm_eps=1e-5, rope_theta=10000.0,
+        max_position_embeddings=CONTEXT, rms_norm_eps=1e-5, rope_theta=10000.0,
         tie_word_embeddings=False, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos,
     )  # fmt: skip
     with torch.random.fork_rng():  # seeded weights; the global state is restored
@@ -87,6 +102,8 @@ def write_tiny_gguf(
         for p in model.parameters():  # norms away from 1, so that a lost one would show
             if p.dim() == 1:
                 p.data.uniform_(0.5, 1.5)
+        if always is not None:
+            model.model.norm.weight.data.zero_()
 
     w = gguf.GGUFWriter(str(path), "llama")
     w.add_name("tiny-llama")

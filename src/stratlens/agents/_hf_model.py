@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,15 +180,21 @@ class LocalModel:
 
     def format_prompt(self, prompt: str) -> str:
         """The text fed to the model: the chat template applied, or the prompt itself."""
+        return self.format_messages([{"role": "user", "content": prompt}])
+
+    def format_messages(self, messages: Sequence[Mapping[str, str]]) -> str:
+        """Chat messages as the text fed to the model: through the chat template (generation
+        prompt added), or without one the contents one after the other."""
         if self.has_chat_template:
             text = self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+                [dict(m) for m in messages], tokenize=False, add_generation_prompt=True
             )
             return str(text)
-        return prompt + "\n"
+        return "".join(m["content"] + "\n" for m in messages)
 
-    def encode(self, prompt: str) -> list[int]:
-        text = self.format_prompt(prompt)
+    def encode(self, prompt: str, *, formatted: bool = False) -> list[int]:
+        """Token ids of ``prompt`` (``formatted``: already through `format_messages`)."""
+        text = prompt if formatted else self.format_prompt(prompt)
         ids: list[int] = self.tokenizer(text, add_special_tokens=not self.has_chat_template)[
             "input_ids"
         ]
@@ -203,15 +209,17 @@ class LocalModel:
         temperature: float = 1.0,
         top_p: float = 1.0,
         stop_at_answer: bool = True,
+        formatted: bool = False,
     ) -> list[Generation]:
-        """One batched generation for ``prompts`` (each with its own seed)."""
+        """One batched generation for ``prompts`` (each with its own seed; ``formatted``: the
+        prompts are already through `format_messages`)."""
         import torch
 
         if len(prompts) != len(seeds):
             raise ValueError("one seed per prompt")
         if not prompts:
             return []
-        encoded = [self.encode(p) for p in prompts]
+        encoded = [self.encode(p, formatted=formatted) for p in prompts]
         longest = max(len(e) for e in encoded)
         if self.context is not None:
             if longest >= self.context:

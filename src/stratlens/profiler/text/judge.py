@@ -15,6 +15,10 @@ plain HTTP client for an OpenAI-compatible server (``-M client=http``, the defau
 ``hosted_vllm/``). `JudgeClassifier.classify` may be called from inside a running event loop
 (a notebook): it then runs its own loop in a worker thread.
 
+``judge:hf/<path>`` judges with a local checkpoint or GGUF file instead (as the ``hf/`` agent
+loads it): the rubric and the trace go through its chat template, the requests in flight
+(``concurrency``) are generated in one batch, greedily; ``api_base`` and ``client`` do not apply.
+
 Options (``-M key=value``): ``api_base`` (an OpenAI-compatible or provider endpoint),
 ``max_tokens``, ``timeout`` (seconds per request), ``retries`` (transient faults per request),
 ``backoff`` (first back-off, seconds), ``concurrency`` (requests in flight), ``client``
@@ -205,6 +209,16 @@ class JudgeClassifier:
         self.key = f"judge:{model}@{rubric_key()}"
         self.concurrency = _int_option("concurrency", options.get("concurrency", "8"), 1, 256)
         self.calls = 0  # requests sent (cache misses), for the caller's accounting
+        self._local: Any = None
+        if model.startswith("hf/"):  # a local checkpoint, loaded now: a bad path fails here
+            for key in ("api_base", "client"):
+                if key in options:
+                    raise UsageError(f"-M {key} is not used by a local judge ({model})")
+            from stratlens.agents._hf_client import LocalChatClient
+
+            self._local = LocalChatClient(
+                model, max_tokens=self.settings.max_tokens or 256, batch_size=self.concurrency
+            )
 
     def cache_params(self) -> dict[str, Any]:
         """What, besides the model and the messages, decides an answer (the cache key)."""
@@ -227,7 +241,7 @@ class JudgeClassifier:
         from stratlens.agents._llm_call import Gate, RetryPolicy
         from stratlens.agents.llm import make_client
 
-        client = make_client(self.settings, self.concurrency)
+        client = self._local or make_client(self.settings, self.concurrency)
         gate = Gate(self.concurrency)
         policy = RetryPolicy(self.settings.retries, self.settings.backoff)
 
