@@ -42,3 +42,44 @@ def test_compare_notes_a_run_whose_behaviour_no_style_fits(tmp_path: Path) -> No
     assert result.estimates[nash_run]["behavior:trust_based"].value > 0.2
     est = result.estimates[nash_run]["behavior:trust_based"]
     assert est.low <= est.value <= est.high and est.high - est.low < 0.5
+
+
+def test_behavioural_weights_carry_their_intervals_on_every_page(tmp_path: Path) -> None:
+    import csv
+    import json
+
+    from stratlens.results import open_store
+    from stratlens.results.leaderboard import write_leaderboard
+    from stratlens.results.leaderboard.synthetic import write_synthetic_store
+
+    store = tmp_path / "s.db"
+    write_synthetic_store(store, ["m/alpha"], ["prisoners_dilemma", "stag_hunt"], 4, seed=1)
+    profile = {
+        "weights": {"minimax": 0.2, "trust_based": 0.7, "belief_anticipation": 0.0, "other": 0.1},
+        "intervals": {"minimax": [0.08, 0.31], "trust_based": [0.552, 0.84],
+                      "belief_anticipation": [0.0, 0.05], "other": [0.0, 0.2]},
+        "noise": {"minimax": 0.1, "trust_based": 0.1, "belief_anticipation": 0.1},
+        "noise_model": "tremble", "depth": None,
+        "fit": {"rejected": False, "verdict": "the style mixture fits: (G² = 20.1, df = 29)"},
+    }  # fmt: skip
+    with open_store(store) as s, s.transaction() as conn:
+        conn.execute(
+            "INSERT INTO fits (model, runs, game_id, method, params, loglik, n, created_at) "
+            "VALUES ('m/alpha', '[]', NULL, 'style_mixture', ?, -10.5, 40, 't')",
+            (json.dumps(profile),),
+        )
+    out = tmp_path / "lb"
+    write_leaderboard(store, out, n_boot=100)
+    assert ">trust_based 70% [55%, 84%]<" in (out / "index.html").read_text()
+    # Markdown escapes the label's underscore and the brackets.
+    assert r"| trust\_based 70% \[55%, 84%\] |" in (out / "leaderboard.md").read_text()
+    (row,) = csv.DictReader((out / "leaderboard.csv").open())
+    assert row["behaviour_style"] == "trust_based"
+    assert float(row["behaviour_style_weight"]) == 0.7
+    assert (float(row["behaviour_style_low"]), float(row["behaviour_style_high"])) == (0.552, 0.84)
+    page = next((out / "models").iterdir()).read_text()
+    assert "trust_based 0.7 [0.552, 0.84]" in page and "minimax 0.2 [0.08, 0.31]" in page
+    assert "noise tremble (belief_anticipation 0.1" in page
+    assert "fit: the style mixture fits: (G² = 20.1, df = 29)" in page
+    # A fit stored without intervals shows its weight alone.
+    assert behaviour_label([_fit({"weights": profile["weights"]})]) == ("trust_based", 0.7)

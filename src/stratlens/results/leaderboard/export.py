@@ -18,8 +18,8 @@ from stratlens.results.leaderboard.build import (
     GroupResult,
     Leaderboard,
 )
-from stratlens.results.leaderboard.html import common_note, style_text, top_style
-from stratlens.results.leaderboard.sources import behaviour_label
+from stratlens.results.leaderboard.html import common_note, headline_text, style_text, top_style
+from stratlens.results.leaderboard.sources import behaviour_headline
 from stratlens.results.leaderboard.summaries import CODE_VERSION
 from stratlens.results.metrics import Estimate
 from stratlens.results.structure_analysis import StructureResult
@@ -169,10 +169,12 @@ def to_csv(lb: Leaderboard) -> str:
             names, vals = _triple(k, en.usage.get(k))
             cols, row = cols + names, row + vals
         style = top_style(en.styles)
-        behaviour = behaviour_label(en.behaviour)
+        behaviour = behaviour_headline(en.behaviour)
         cols += ["total_cost_usd", "text_style", "text_style_share", "behaviour_style"]
+        cols += ["behaviour_style_weight", "behaviour_style_low", "behaviour_style_high"]
         row += [en.total_cost, style[0] if style else "", style[1] if style else None]
-        row += [behaviour[0] if behaviour else ""]
+        bounds = behaviour[2] if behaviour and behaviour[2] else (None, None)
+        row += [behaviour[0] if behaviour else "", behaviour[1] if behaviour else None, *bounds]
         cols += ["games_roles", "runs", "episodes", "decisions"]
         row += [len(en.groups), len(en.runs), en.episodes, en.decisions]
         if i == 0:
@@ -249,7 +251,7 @@ def ranking_markdown(lb: Leaderboard) -> str:
             *(_md_est(s[k]) for k in ("norm_ref", "norm_pop", "regret_norm", "eq_distance")),
             _md_est(s["failure_rate"]),
             _md_text(style_text(top_style(en.styles)) or "—"),
-            _md_text(style_text(behaviour_label(en.behaviour)) or "—"),
+            _md_text(headline_text(behaviour_headline(en.behaviour)) or "—"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

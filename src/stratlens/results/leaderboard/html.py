@@ -21,7 +21,7 @@ from string import Template
 from typing import Any
 
 from stratlens.results.leaderboard.build import EntryResult, Leaderboard
-from stratlens.results.leaderboard.sources import behaviour_label
+from stratlens.results.leaderboard.sources import Headline, behaviour_headline
 from stratlens.results.metrics import Estimate
 from stratlens.results.structure_analysis import REASONING, StructureResult
 
@@ -125,11 +125,22 @@ def top_style(styles: dict[str, Estimate]) -> tuple[str, float] | None:
     return best, styles[best].value
 
 
-def style_text(found: tuple[str, float | None] | None) -> str | None:
+def style_text(
+    found: tuple[str, float | None] | None, interval: tuple[float, float] | None = None
+) -> str | None:
+    """``minimax 98%``, with its interval when there is one: ``minimax 98% [95%, 100%]``."""
     if found is None:
         return None
     label, share = found
-    return label if share is None else f"{label} {share:.0%}"
+    if share is None:
+        return label
+    bounds = "" if interval is None else f" [{interval[0]:.0%}, {interval[1]:.0%}]"
+    return f"{label} {share:.0%}{bounds}"
+
+
+def headline_text(found: Headline | None) -> str | None:
+    """The behavioural headline (`sources.behaviour_headline`) in words, with its interval."""
+    return None if found is None else style_text((found[0], found[1]), found[2])
 
 
 def table(
@@ -200,7 +211,7 @@ def index_row(rank: int, en: EntryResult) -> str:
         est_cell(en.usage.get("latency_s"), 2),
         num_cell(en.total_cost, 4),
         text_cell(style_text(top_style(en.styles))),
-        text_cell(style_text(behaviour_label(en.behaviour))),
+        text_cell(headline_text(behaviour_headline(en.behaviour))),
         f'<td data-v="{len(en.groups)}">{len(en.groups)}</td>',
     ]
     return "".join(cells)

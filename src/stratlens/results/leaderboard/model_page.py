@@ -108,7 +108,7 @@ def _style_section(lb: Leaderboard, en: EntryResult) -> str:
     if en.behaviour:
         rows = [
             text_cell(r["source"]) + text_cell(r["method"]) + text_cell(r["game_id"] or "all games")
-            + text_cell(r["label"]) + text_cell(values_text(r["values"]))
+            + text_cell(r["label"]) + text_cell(_values(r))
             + num_cell(float(r["n"]) if r["n"] is not None else math.nan, 0)
             for r in en.behaviour
         ]  # fmt: skip
@@ -127,6 +127,35 @@ def _style_section(lb: Leaderboard, en: EntryResult) -> str:
     else:
         parts.append(f'<p class="note">Behavioural styles: {NONE} (no fits stored yet)</p>')
     return "\n".join(parts)
+
+
+def _values(row: dict[str, Any]) -> str:
+    """A stored fit's values in words; a behavioural mixture (``style_mixture``) as its
+    weights with their 95% intervals, its noise, its belief depth and its fit verdict."""
+    values = row["values"]
+    if row["method"] != "style_mixture" or not isinstance(values, dict):
+        return values_text(values)
+    weights = values.get("weights")
+    if not isinstance(weights, dict):
+        return values_text(values)
+    stored = values.get("intervals")
+    bounds: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    parts = []
+    for style, w in weights.items():
+        pair = bounds.get(style)
+        ci = ""
+        if isinstance(pair, list | tuple) and len(pair) == 2:
+            ci = f" [{values_text(pair[0])}, {values_text(pair[1])}]"
+        parts.append(f"{style} {values_text(w)}{ci}")
+    noise = values.get("noise")
+    if isinstance(noise, dict) and noise:
+        parts.append(f"noise {values.get('noise_model', '')} ({values_text(noise)})")
+    if values.get("depth") is not None:
+        parts.append(f"belief depth {values['depth']}")
+    fit = values.get("fit")
+    if isinstance(fit, dict) and fit.get("verdict"):
+        parts.append(f"fit: {fit['verdict']}")
+    return " · ".join(parts)
 
 
 def _trace(g: GroupResult, rec: dict[str, Any]) -> str:

@@ -76,32 +76,53 @@ def _weights(values: Any) -> dict[str, float] | None:
     return found or None
 
 
-
-
 def _rejected(values: Any) -> bool:
     """A stored style-mixture fit whose fit test (``values["fit"]``) rejected the mixture."""
     test = values.get("fit") if isinstance(values, dict) else None
     return isinstance(test, dict) and test.get("rejected") is True
 
 
-def behaviour_label(rows: Sequence[dict[str, Any]]) -> tuple[str, float | None] | None:
+def _interval(values: Any, style: str) -> tuple[float, float] | None:
+    """The stored interval of ``style``'s weight (``values["intervals"][style]``), if any."""
+    bounds = values.get("intervals") if isinstance(values, dict) else None
+    pair = bounds.get(style) if isinstance(bounds, dict) else None
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        return None
+    if not all(isinstance(v, int | float) and math.isfinite(float(v)) for v in pair):
+        return None
+    return float(pair[0]), float(pair[1])
+
+
+#: The behavioural headline: style (or `NO_STYLE_FITS`), its weight, the weight's interval.
+Headline = tuple[str, float | None, tuple[float, float] | None]
+
+
+def behaviour_headline(rows: Sequence[dict[str, Any]]) -> Headline | None:
     """The headline behavioural style: a pooled (all-games) profile's label, else the style
     with the largest weight in a pooled fit — or `NO_STYLE_FITS` when that fit's test rejects
-    every mixture of the styles (its weights describe no style); None when the profiler
+    every mixture of the styles (its weights describe no style); with that weight and its
+    stored 95% interval (None for a profile stored without one). None when the profiler
     stored neither."""
     pooled = [r for r in rows if r["game_id"] is None]
     for r in pooled:
         if r["source"] == "profile" and r["label"]:
             found = _weights(r["values"]) or {}
-            return str(r["label"]), found.get(str(r["label"]))
+            label = str(r["label"])
+            return label, found.get(label), _interval(r["values"], label)
     for r in pooled:
         if r["source"] == "fit" and _rejected(r["values"]):
-            return NO_STYLE_FITS, None
+            return NO_STYLE_FITS, None, None
         weights = _weights(r["values"])
         if weights:
             best = sorted(weights, key=lambda k: (-weights[k], k))[0]
-            return best, weights[best]
+            return best, weights[best], _interval(r["values"], best)
     return None
+
+
+def behaviour_label(rows: Sequence[dict[str, Any]]) -> tuple[str, float | None] | None:
+    """`behaviour_headline` without the interval."""
+    found = behaviour_headline(rows)
+    return None if found is None else (found[0], found[1])
 
 
 def traces(
