@@ -17,7 +17,7 @@ from stratlens.cli import main
 from stratlens.profiler.text import LABELS, TextClassifier, TextLabel, _base, _embedding, classifier
 from stratlens.profiler.text._calibration import fit_temperature, soften
 from stratlens.profiler.text._language import detect
-from stratlens.profiler.text.evaluate import evaluate_file
+from stratlens.profiler.text.evaluate import evaluate_file, macro_f1_interval
 from stratlens.profiler.text.offline import (
     MIN_LANGUAGE_ACCURACY,
     UNCERTAIN_BELOW,
@@ -124,6 +124,28 @@ def test_abstentions_count_as_wrong_and_apart(labelled_file: Path, abstainer: st
     assert ev.labelled_macro_f1 < 1.0  # a2, a3 were labelled minimax wrongly
 
 
+def test_macro_f1_interval_is_sklearns_bootstrap() -> None:
+    """The vectorised bootstrap gives sklearn's macro-F1 on the same resamples; it narrows
+    with more traces; a perfect classifier's interval is a point."""
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(3)
+    y = list(rng.choice(LABELS, size=300))
+    pred = [t if rng.random() < 0.6 else str(rng.choice([*LABELS, "none"])) for t in y]
+    low, high = macro_f1_interval(y, pred, draws=300, seed=5)
+    idx = np.random.default_rng(5).integers(0, len(y), size=(300, len(y)))
+    ya, pa = np.asarray(y, dtype=object), np.asarray(pred, dtype=object)
+    ref = [
+        f1_score(ya[i], pa[i], labels=list(LABELS), average="macro", zero_division=0) for i in idx
+    ]
+    assert (low, high) == pytest.approx(tuple(np.percentile(ref, [2.5, 97.5])))
+    point = f1_score(y, pred, labels=list(LABELS), average="macro")
+    assert low < point < high
+    big_low, big_high = macro_f1_interval(y * 10, pred * 10, draws=300)
+    assert 2 < (high - low) / (big_high - big_low) < 5  # about the square root of 10
+    assert macro_f1_interval(y, y) == (1.0, 1.0)
+
+
 def test_bad_labelled_files_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": 1, "text": "x", "label": "maybe"}) + "\n", encoding="utf-8")
@@ -146,6 +168,7 @@ def test_cli_data_json_is_the_api(labelled_file: Path, capsys: pytest.CaptureFix
     direct = evaluate_file("keywords", str(labelled_file), group_field="source_repo")
     assert ev["group_field"] == "source_repo"  # the default, present in every record
     assert ev["macro_f1"] == pytest.approx(direct.macro_f1)
+    assert ev["macro_f1_interval"] == pytest.approx(list(direct.macro_f1_interval))
     for name, figures in direct.by_group.items():
         assert ev["by_group"][name] == pytest.approx(figures)
     assert main(argv) == 0
@@ -212,9 +235,9 @@ def test_real_traces_floor(offline: OfflineClassifier) -> None:
     assert ev.n == kw.n == 104
     # Floors a little under the figures measured when this test was written (README, "From
     # text"); the goal (macro-F1 0.80, 0.20 above the keyword baseline) is not reached yet.
-    assert ev.macro_f1 >= 0.66
-    assert ev.macro_f1 >= kw.macro_f1 + 0.03
-    assert min(v["f1"] for v in ev.per_class.values()) >= 0.6
-    assert ev.ece <= 0.18
+    assert ev.macro_f1 >= 0.68
+    assert ev.macro_f1 >= kw.macro_f1 + 0.05
+    assert min(v["f1"] for v in ev.per_class.values()) >= 0.55
+    assert ev.ece <= 0.10
     assert set(ev.by_language) == {"en"}
     assert kw.macro_f1 == pytest.approx(0.633, abs=0.005)

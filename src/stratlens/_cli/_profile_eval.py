@@ -103,7 +103,16 @@ def print_evaluations(
 
     console = _console()
     head = Table(title=_title(evaluations[0]))
-    cols = ("classifier", "macro-F1", "fold range", "accuracy", "kappa", "log loss", "Brier")
+    cols = (
+        "classifier",
+        "macro-F1",
+        "95% interval",
+        "fold range",
+        "accuracy",
+        "kappa",
+        "log loss",
+        "Brier",
+    )
     for col in (*cols, "ECE", "abstained", "F1 labelled"):
         head.add_column(col, justify="left" if col == "classifier" else "right")
     for e in evaluations:
@@ -111,6 +120,7 @@ def print_evaluations(
         head.add_row(
             e.classifier,
             f"{e.macro_f1:.3f}",
+            "{:.2f}-{:.2f}".format(*e.macro_f1_interval),
             f"{min(e.fold_macro_f1):.2f}-{max(e.fold_macro_f1):.2f}" if e.folds else "-",
             f"{e.accuracy:.3f}",
             f"{e.kappa:.3f}",

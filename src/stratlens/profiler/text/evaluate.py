@@ -25,6 +25,11 @@ field, or the detected one for a file), the accuracy, the abstentions and the co
 answers (a wrong label with probability `CONFIDENT` or more). Per group and per fold, macro-F1
 is taken over the labels that occur there (a group of cooperative traces has no minimax F1 to
 average in).
+
+``macro_f1_interval`` is a 95% percentile bootstrap interval of the macro-F1 (`BOOTSTRAP`
+resamples of the traces, seeded): the sampling error of a figure on a few hundred traces is
+large, and a difference between two classifiers inside it says little. Traces are resampled one
+by one, so traces of one source that err together make the interval, if anything, too narrow.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ REPORTED_TAGS = ("no_keywords", "cross_vocabulary", "terse", "structured", "long
 ECE_BINS = 10
 #: A wrong label given with at least this probability is a confident wrong answer.
 CONFIDENT = 0.5
+#: Bootstrap resamples behind ``macro_f1_interval``.
+BOOTSTRAP = 2000
 
 
 @dataclass
@@ -76,6 +83,7 @@ class Evaluation:
     failures: int
     abstained: dict[str, int]
     labelled_macro_f1: float
+    macro_f1_interval: tuple[float, float] = (float("nan"), float("nan"))
     group_field: str | None = None
     labels: list[str] = field(default_factory=lambda: list(LABELS))
 
@@ -168,6 +176,29 @@ def _macro_f1(y: np.ndarray, pred: np.ndarray, *, present: bool = False) -> floa
     return float(f1_score(y, pred, labels=labels, average="macro", zero_division=0))
 
 
+def macro_f1_interval(
+    y: Sequence[str], pred: Sequence[str], *, draws: int = BOOTSTRAP, seed: int = 0
+) -> tuple[float, float]:
+    """95% percentile bootstrap interval of the macro-F1 over `LABELS` (traces resampled)."""
+    n, k = len(y), len(LABELS)
+    if not n:
+        return float("nan"), float("nan")
+    codes = {lab: i for i, lab in enumerate(LABELS)}
+    t = np.asarray([codes[v] for v in y], dtype=np.int8)
+    p = np.asarray([codes.get(v, k) for v in pred], dtype=np.int8)  # k: declined (counts as wrong)
+    idx = np.random.default_rng(seed).integers(0, n, size=(draws, n))
+    tb, pb = t[idx], p[idx]
+    f1 = np.zeros((draws, k))
+    for c in range(k):
+        tp = ((tb == c) & (pb == c)).sum(axis=1)
+        fp = ((tb != c) & (pb == c)).sum(axis=1)
+        fn = ((tb == c) & (pb != c)).sum(axis=1)
+        denom = 2 * tp + fp + fn
+        f1[:, c] = np.divide(2 * tp, denom, out=np.zeros(draws), where=denom > 0)
+    low, high = np.percentile(f1.mean(axis=1), [2.5, 97.5])
+    return float(low), float(high)
+
+
 def score(
     truth: Sequence[str],
     answers: Sequence[TextLabel],
@@ -241,6 +272,7 @@ def score(
         "failures": int(sum(1 for a in answers if a.label is None and a.abstain is None)),
         "abstained": dict(sorted(Counter(a.abstain for a in answers if a.abstain).items())),
         "labelled_macro_f1": _macro_f1(y[labelled], pred[labelled]),
+        "macro_f1_interval": macro_f1_interval(list(y), list(pred)),
     }
 
 
