@@ -196,10 +196,97 @@ def test_basic_bootstrap_interval_by_hand() -> None:
 def test_intervals_cover_a_mixture() -> None:
     truth = {"minimax": 0.5, "trust_based": 0.3, "belief_anticipation": 0.2, "other": 0.0}
     player = {k: v for k, v in truth.items() if v}
-    p = profile(simulate(player, TRIALS, np.random.default_rng(12), eps=0.1), draws=49, seed=2)
-    assert p.intervals is not None
+    p = profile(simulate(player, TRIALS, np.random.default_rng(12), eps=0.1))
+    # Profile-likelihood intervals need no bootstrap draws.
+    assert p.intervals is not None and p.interval_method == "profile likelihood"
     for style, w in truth.items():
         low, high = p.intervals[style]
+        assert low <= p.weights[style] <= high
         assert low <= w <= high, (style, w, low, high, p.weights)
         assert high - low < 0.35, (style, low, high)
     assert p.intervals["other"][0] == 0.0
+    assert p.to_dict()["interval_method"] == "profile likelihood"
+    # Logit noise: basic bootstrap intervals from the draws, none without them.
+    sample = simulate(player, TRIALS, np.random.default_rng(13), lam=20.0)
+    assert profile(sample, noise="logit").intervals is None
+    logit = profile(sample, noise="logit", draws=19, seed=3)
+    assert logit.intervals is not None and logit.interval_method == "basic bootstrap"
+
+
+def _shares_of(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    return rng.dirichlet(np.full(size, 0.7), n)
+
+
+def test_profile_interval_ends_are_where_the_likelihood_ratio_crosses() -> None:
+    # At an end inside (0, 1) the profile ratio 2·(ℓ̂ − ℓ_p) is χ²₁(0.95), ℓ_p being the best
+    # log-likelihood of any shares with that weight: no random share vector with the end's
+    # weight does better than ℓ_p.
+    from stratlens.profiler._fit_profile import ProfileLikelihood
+    from stratlens.profiler._mixture import Prepared, em_weights, fit_mixture
+
+    sample = simulate({"minimax": 0.6, "trust_based": 0.4}, 12, np.random.default_rng(21))
+    rows: dict[tuple[object, int], int] = {}
+    bases = {}
+    for view, legal, act, cell in zip(
+        sample.views, sample.legal, sample.actions, sample.cells, strict=True
+    ):
+        bases.setdefault(cell, style_basis(view, legal, depths=(2, 3)))
+        key = (cell, legal.index(act))
+        rows[key] = rows.get(key, 0) + 1
+    prepared = Prepared([bases[c] for c, _ in rows], [j for _, j in rows], list(rows.values()))
+    fitted = fit_mixture(
+        [bases[c] for c, _ in rows], [j for _, j in rows], "tremble", list(rows.values()),
+        (0, 1, 2, 2),
+    )  # fmt: skip
+    lik = prepared.likelihood("tremble", fitted.params)
+    _, best = em_weights(lik, fitted.weights, em_steps=0, counts=prepared.counts)
+    prof = ProfileLikelihood(lik, prepared.counts, (0, 1, 2, 2), fitted.weights, best)
+    p = profile(sample)
+    assert p.intervals is not None
+    low, high = p.intervals["trust_based"]
+    assert 0.0 < low < p.weights["trust_based"] < high < 1.0
+    rng = np.random.default_rng(0)
+    for end in (low, high):
+        ratio = 2 * (best - prof.style(1, end))
+        assert ratio == pytest.approx(chi2.ppf(0.95, 1), abs=0.02)
+        # Random shares moved onto the constraint trust = end·A (A ≥ 1/2 here: no `other`).
+        x = _shares_of(rng, 4000, 5)
+        others = x[:, [0, 2, 3]].sum(axis=1, keepdims=True)
+        x[:, [0, 2, 3]] *= (1 - end) * (1 - x[:, [4]]) / others
+        x[:, 1] = end * (1 - x[:, 4])
+        x = x[x[:, :4].sum(axis=1) >= 0.5]
+        values = (prepared.counts[:, None] * np.log(lik @ x.T)).sum(axis=0)
+        assert values.max() <= prof.style(1, end) + 1e-6
+
+
+def test_a_style_players_interval_reaches_its_edge() -> None:
+    # Minimax with 20% tremble: the estimate is below 1 (trembles land on other styles'
+    # actions), and the weight 1 is in the interval when its likelihood ratio is within
+    # χ²₃(0.95) (it sets the three other components to 0 at once).
+    p = profile(simulate("minimax", TRIALS, np.random.default_rng(31), eps=0.2))
+    assert p.intervals is not None
+    assert p.weights["minimax"] < 1.0 and p.intervals["minimax"][1] == 1.0
+    for style in ("trust_based", "belief_anticipation", "other"):
+        assert p.intervals[style][0] == 0.0 and p.intervals[style][1] < 0.15
+
+
+# -- trees and repeated games ---------------------------------------------------------------
+
+
+def test_tree_and_repeated_games_get_a_bootstrap_p() -> None:
+    # Every decision node, and every round with its history, is a cell of its own: most hold
+    # one decision, where G² against χ² means little (a uniform player is rejected by it). The
+    # bootstrap refers G² to refits at the same cells: a trembling style passes, a level-1
+    # player (own payoffs only) is rejected.
+    from stratlens.profiler.behavior_recovery import simulate_dynamic
+
+    trust = profile(
+        simulate_dynamic("trust_based", 6, np.random.default_rng(6), eps=0.2), draws=19, seed=1
+    )
+    assert trust.fit is not None and trust.fit.p_boot is not None
+    assert trust.fit.cells > 0.5 * trust.n_decisions  # mostly cells of one decision
+    assert trust.fit.p_boot > 0.05 and trust.dominant == "trust_based", trust.fit.verdict
+    level1 = profile(simulate_dynamic("level:1", 10, np.random.default_rng(7)), draws=19, seed=2)
+    assert level1.fit is not None and level1.fit.p_chi2 is not None
+    assert level1.fit.p_chi2 > 0.05  # χ² misses it
+    assert level1.fit.rejected and level1.fit.p_boot == pytest.approx(1 / 20), level1.fit.verdict

@@ -1,13 +1,18 @@
-"""Parametric bootstrap of the behavioural mixture: intervals on the weights and a p-value for
-the fit test that does not lean on the χ² approximation.
+"""Parametric bootstrap of the behavioural mixture: a p-value for the fit test that does not
+lean on the χ² approximation, and (with logit noise) intervals on the weights.
 
 Each draw simulates, in every cell, as many decisions as were observed from the *fitted*
 mixture's choice distribution, refits the mixture and records the refitted style weights and
-the deviance G² against the saturated model. The weights' interval is the basic bootstrap
-interval (`BootstrapDraws.intervals`); the bootstrap p-value of the fit test is
+the deviance G² against the saturated model. The bootstrap p-value of the fit test is
 ``(1 + #{G²* >= G²}) / (1 + draws)`` (Davison and Hinkley 1997, ch. 4). The χ² reference
 rejects true styles too often when cells have few expected choices of some actions (G² is
-anti-conservative there); the bootstrap reference is built at the observed cell sizes.
+anti-conservative there); the bootstrap reference is built at the observed cell sizes. In a
+tree or repeated game a cell is a decision node or a round with its history, and the draw
+keeps the situations that were reached (the likelihood conditions on them too).
+
+The basic bootstrap interval of the weights (`BootstrapDraws.intervals`) is what logit fits
+report; tremble fits report profile-likelihood intervals (`_fit_profile`), which keep their
+coverage where a style player's weights sit at 0 and 1 and the bootstrap's does not.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stratlens.profiler._mixture import MixtureFit, fit_mixture
+from stratlens.profiler._mixture import MixtureFit, Prepared, fit_prepared
 from stratlens.profiler._style_models import FloatArray, Noise, StyleBasis, noisy_probs
 
 LEVEL = 0.95
@@ -57,12 +62,6 @@ class BootstrapDraws:
         return out
 
 
-def _saturated(counts: FloatArray) -> float:
-    n = counts.sum()
-    k = counts[counts > 0]
-    return float((k * np.log(k / n)).sum()) if n > 0 else 0.0
-
-
 def predicted(basis: StyleBasis, fitted: MixtureFit, noise: Noise) -> FloatArray:
     """The fitted mixture's choice distribution over the cell's legal actions."""
     q = noisy_probs(basis, noise, fitted.params).T @ fitted.weights
@@ -79,23 +78,36 @@ def bootstrap(
     rng: np.random.Generator,
     style_of: Sequence[int] = (0, 1, 2),
 ) -> BootstrapDraws:
-    """``draws`` parametric bootstrap refits (see the module docstring)."""
+    """``draws`` parametric bootstrap refits (see the module docstring).
+
+    Every (cell, action) is one row of a single `Prepared` whose counts each draw replaces
+    (an action not drawn has count 0), and the cells of one width are drawn in one
+    multinomial call: a draw costs one refit, however many cells there are (a tree or a
+    repeated game has one per decision node or history).
+    """
     cells = list(sizes)
+    width = np.asarray([len(bases[c].legal) for c in cells])
+    size = np.asarray([sizes[c] for c in cells])
     probs = [predicted(bases[c], fitted, noise) for c in cells]
+    start = np.concatenate([[0], np.cumsum(width)])  # cell i's rows: start[i] .. start[i+1]
+    prepared = Prepared(
+        [bases[c] for c, w in zip(cells, width, strict=True) for _ in range(w)],
+        [j for w in width for j in range(w)],
+    )
+    row_size = np.repeat(size, width).astype(float)
+    groups = [np.flatnonzero(width == w) for w in np.unique(width)]
+    group_probs = [np.asarray([probs[i] for i in group]) for group in groups]
+    group_rows = [start[g][:, None] + np.arange(width[g[0]])[None, :] for g in groups]
     weights = np.empty((draws, len(fitted.style_weights)))
     noises = np.empty((draws, len(fitted.style_noise)))
     deviance = np.empty(draws)
+    counts = np.zeros(int(start[-1]))
     for b in range(draws):
-        row_bases, row_chosen, row_counts = [], [], []
-        saturated = 0.0
-        for c, q in zip(cells, probs, strict=True):
-            counts = rng.multinomial(sizes[c], q).astype(float)
-            saturated += _saturated(counts)
-            for j in np.flatnonzero(counts):
-                row_bases.append(bases[c])
-                row_chosen.append(int(j))
-                row_counts.append(float(counts[j]))
-        refit = fit_mixture(row_bases, row_chosen, noise, row_counts, style_of)
+        for group, p, rows in zip(groups, group_probs, group_rows, strict=True):
+            counts[rows] = rng.multinomial(size[group], p)
+        seen = counts > 0
+        saturated = float((counts[seen] * np.log(counts[seen] / row_size[seen])).sum())
+        refit = fit_prepared(prepared.with_counts(counts.copy()), noise, style_of)
         weights[b] = refit.style_weights
         noises[b] = refit.style_noise
         deviance[b] = max(0.0, 2.0 * (saturated - refit.loglik))

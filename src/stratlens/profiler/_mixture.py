@@ -23,6 +23,7 @@ from the best common λ of a grid; belief depths share belief's λ.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,6 +88,12 @@ class Prepared:
                 raise ValueError(f"decision {i}: chosen index {c} outside its legal actions")
             self.chosen_probs[i] = b.probs[:, c]
             self.values[i, :, : len(b.legal)] = b.values
+
+    def with_counts(self, counts: FloatArray) -> Prepared:
+        """The same decisions with other counts (a bootstrap draw; a count may be 0)."""
+        out = copy.copy(self)
+        out.counts = np.asarray(counts, dtype=float)
+        return out
 
     def likelihood(self, noise: Noise, param: float | FloatArray) -> FloatArray:
         """``L[d, c]``: probability of decision d's action under component c (``other``
@@ -254,7 +261,13 @@ def fit_mixture(
     ``style_of[c]`` is the style of the basis' row c (0 minimax, 1 trust, 2 belief)."""
     if not bases:
         raise ValueError("no decisions to fit")
-    prepared = Prepared(bases, chosen, counts)
+    return fit_prepared(Prepared(bases, chosen, counts), noise, style_of)
+
+
+def fit_prepared(
+    prepared: Prepared, noise: Noise, style_of: Sequence[int] = (0, 1, 2)
+) -> MixtureFit:
+    """`fit_mixture` of decisions already prepared."""
     if noise == "tremble":
         return _fit_tremble(prepared, style_of)
     if noise == "logit":

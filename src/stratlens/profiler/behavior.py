@@ -18,8 +18,10 @@ precision per style). A model's decisions over all its games are explained as a 
 belief weight split by depth. Uniform play is read as the styles' own tremble up to
 ``eps = 0.5`` and as ``other`` beyond (the likelihood cannot tell the two apart: see
 `_mixture`), so a noisy minimax player is minimax. Each profile carries a likelihood-ratio
-test against the saturated per-(game, role) model (`stratlens.profiler._gof`) and, with
-``draws``, parametric-bootstrap intervals on the weights (`_fit_bootstrap`).
+test against the saturated per-(game, role) model (`stratlens.profiler._gof`; with ``draws``,
+its parametric-bootstrap p-value, `_fit_bootstrap`) and 95% intervals on the weights:
+profile-likelihood intervals with tremble noise (`_fit_profile`), basic parametric-bootstrap
+intervals with logit noise (with ``draws``).
 
 Only the subject's decisions with a legal action (``parse_status == "ok"``) are fitted; their
 views are rebuilt from the stored rows (`stratlens.profiler._replay`). A game informs the
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,9 +48,10 @@ from stratlens.games import (
     list_games,
     matrix_view,
 )
-from stratlens.profiler._fit_bootstrap import bootstrap
+from stratlens.profiler._fit_bootstrap import BootstrapDraws, bootstrap
+from stratlens.profiler._fit_profile import profile_intervals
 from stratlens.profiler._gof import FitTest, fit_test
-from stratlens.profiler._mixture import fit_mixture, free_parameters
+from stratlens.profiler._mixture import Prepared, fit_mixture, free_parameters
 from stratlens.profiler._replay import ONE_SHOT_KINDS, decision_views
 from stratlens.profiler._style_models import (
     MODELLED,
@@ -89,8 +92,12 @@ class StyleProfile:
     #: Share of the belief-anticipation weight at each depth (NaN when that weight is 0).
     depth_weights: dict[int, float] | None = None
     fit: FitTest | None = None  # the goodness-of-fit test of the mixture (`_gof`)
-    #: Each weight's 95% parametric-bootstrap interval (basic; None without draws).
+    #: Each weight's 95% interval (None when not computed).
     intervals: dict[str, tuple[float, float]] | None = None
+    #: How: ``profile likelihood`` (tremble noise) or ``basic bootstrap`` (logit, with draws).
+    interval_method: str | None = None
+    #: The bootstrap refits behind the fit test's p-value (with draws; not stored).
+    bootstrap: BootstrapDraws | None = field(default=None, repr=False, compare=False)
 
     @property
     def dominant(self) -> str:
@@ -124,6 +131,7 @@ class StyleProfile:
             "intervals": None
             if self.intervals is None
             else {s: list(v) for s, v in self.intervals.items()},
+            "interval_method": self.interval_method,
         }
 
 
@@ -154,6 +162,7 @@ def fit_styles(
     cells: Sequence[Hashable] | None = None,
     draws: int = 0,
     seed: int = 0,
+    intervals: bool = True,
 ) -> StyleProfile:
     """The mixture fit of one set of decisions: ``views[i]`` with legal actions ``legal[i]``
     where action ``actions[i]`` was taken, with its goodness-of-fit test. Belief anticipation
@@ -162,8 +171,10 @@ def fit_styles(
     ``cells[i]`` names decision i's cell for the test's saturated model (decisions of one cell
     share one situation; `behavior_profile` passes (game, role, view, legal actions)); by default
     the cell is (view, legal actions). With ``draws`` > 0, a parametric bootstrap of that many
-    refits (`stratlens.profiler._fit_bootstrap`, seeded by ``seed``) gives the weights'
-    intervals and the fit test's p-value.
+    refits (`stratlens.profiler._fit_bootstrap`, seeded by ``seed``) gives the fit test's
+    p-value. With ``intervals``, each weight gets its 95% interval: profile likelihood with
+    tremble noise (`stratlens.profiler._fit_profile`; no draws needed), the basic bootstrap
+    interval of the draws with logit noise (none without draws).
     """
     if noise not in NOISES:
         raise ValueError(f"unknown noise model {noise!r} (known: {', '.join(NOISES)})")
@@ -183,12 +194,9 @@ def fit_styles(
         chosen.append(legal_t.index(int(act)))
         rows.setdefault((key, chosen[-1]), len(rows))
     counts = Counter((key, c) for key, c in zip(keys, chosen, strict=True))
+    row_counts = [float(counts[r]) for r in rows]
     fitted = fit_mixture(
-        [cell_basis[key] for key, _ in rows],
-        [c for _, c in rows],
-        noise,
-        [counts[r] for r in rows],
-        style_of,
+        [cell_basis[key] for key, _ in rows], [c for _, c in rows], noise, row_counts, style_of
     )
     test = fit_test(
         keys,
@@ -197,14 +205,24 @@ def fit_styles(
         fitted.loglik,
         n_params=free_parameters(noise, style_of),
     )
-    intervals = None
+    bounds, method, boot = None, None, None
+    if intervals and noise == "tremble":
+        prepared = Prepared([cell_basis[key] for key, _ in rows], [c for _, c in rows], row_counts)
+        bounds = profile_intervals(
+            prepared.likelihood(noise, fitted.params),
+            prepared.counts,
+            style_of,
+            fitted.weights,
+            fitted.style_weights,
+        )
+        method = "profile likelihood"
     if draws > 0:
         boot = bootstrap(
             cell_basis, Counter(keys), fitted, noise, draws, np.random.default_rng(seed), style_of
         )
         test = test.with_bootstrap(boot.p_value(test.statistic), draws)
-        bounds = boot.intervals(fitted.style_weights)
-        intervals = {s: (float(lo), float(hi)) for s, (lo, hi) in zip(STYLES, bounds, strict=True)}
+        if intervals and bounds is None:
+            bounds, method = boot.intervals(fitted.style_weights), "basic bootstrap"
     return StyleProfile(
         model=model,
         weights={s: float(w) for s, w in zip(STYLES, fitted.style_weights, strict=True)},
@@ -216,7 +234,11 @@ def fit_styles(
         depths=tuple(depths),
         depth_weights={int(d): float(w) for d, w in zip(depths, fitted.depth_weights, strict=True)},
         fit=test,
-        intervals=intervals,
+        intervals=None
+        if bounds is None
+        else {s: (float(lo), float(hi)) for s, (lo, hi) in zip(STYLES, bounds, strict=True)},
+        interval_method=method,
+        bootstrap=boot,
     )
 
 
@@ -237,9 +259,10 @@ def behavior_profile(
     depths: Sequence[int] = DEFAULT_DEPTHS,
     draws: int = 0,
     seed: int = 0,
+    intervals: bool = True,
 ) -> dict[str, StyleProfile]:
-    """Style weights per model from stored decisions, each with its fit test (and, with
-    ``draws``, bootstrap intervals and p-value: see `fit_styles`).
+    """Style weights per model from stored decisions, each with its fit test and the weights'
+    intervals (``draws``: bootstrap refits for the test's p-value; see `fit_styles`).
 
     ``decisions`` is a `load_decisions` frame; its subject rows are fitted. Tree and repeated
     games need every decision of their episodes to rebuild the views: pass
@@ -263,6 +286,7 @@ def behavior_profile(
             games=games,
             draws=draws,
             seed=seed,
+            intervals=intervals,
             cells=[
                 (g, int(r), v, tuple(la))
                 for g, r, v, la in zip(games, group["player"], views, legal, strict=True)

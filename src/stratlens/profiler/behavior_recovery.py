@@ -17,21 +17,30 @@ cell played ``trials`` times. The rules are the reference agents' own computatio
 - ``logit`` players: a style choosing ``softmax(lam · values)`` on the style's own values
   (`simulate(..., lam=...)`), for the logit noise model.
 
-`simulate` draws the decisions, `profile` fits them with `fit_styles`. Tests use a few
-replications; ``bench/profiler_recovery.py`` runs many and prints rejection rates, interval
-coverage and the trials needed for 90% recovery.
+`simulate` draws the decisions, `profile` fits them with `fit_styles`. `simulate_dynamic`
+plays the tree and repeated games of a suite instead, episode by episode (a style player with
+tremble against a uniform opponent), where every decision node or round with its history is a
+cell of its own. Tests use a few replications; ``bench/profiler_recovery.py`` runs many and
+prints rejection rates, interval coverage and the trials needed for 90% recovery.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
 from stratlens.agents import style_choice
-from stratlens.games import DecisionView, list_games
+from stratlens.games import (
+    DecisionView,
+    decision_view,
+    get_game,
+    is_simultaneous,
+    list_games,
+    sample_chance,
+)
 from stratlens.profiler._replay import ONE_SHOT_KINDS
 from stratlens.profiler._style_models import MODELLED, FloatArray, Noise, noisy_probs, style_basis
 from stratlens.profiler.behavior import StyleProfile, _legal_of, catalog_views, fit_styles
@@ -71,21 +80,25 @@ def _aligned(actions: Sequence[int], probs: FloatArray, legal: tuple[int, ...]) 
     return out
 
 
+def _agent_probs(agent: str, view: DecisionView, legal: tuple[int, ...]) -> FloatArray:
+    name, _, arg = agent.partition(":")
+    if name in STYLE_AGENTS:
+        res = style_choice(name, view)  # type: ignore[arg-type]
+    elif name == "level":
+        res = style_choice("belief_anticipation", view, k=int(arg))
+    elif name == "qre":
+        res = style_choice("qre", view, lam=float(arg))
+    elif name in ("nash", "random"):
+        res = style_choice(name, view)  # type: ignore[arg-type]
+    else:
+        raise ValueError(f"unknown simulated agent {agent!r}")
+    return _aligned(res.actions, res.probs, legal)
+
+
 @cache
 def agent_probs(agent: str, cell: Cell) -> FloatArray:
     """The agent's choice probabilities over ``cell.legal`` (see the module docstring)."""
-    name, _, arg = agent.partition(":")
-    if name in STYLE_AGENTS:
-        res = style_choice(name, cell.view)  # type: ignore[arg-type]
-    elif name == "level":
-        res = style_choice("belief_anticipation", cell.view, k=int(arg))
-    elif name == "qre":
-        res = style_choice("qre", cell.view, lam=float(arg))
-    elif name in ("nash", "random"):
-        res = style_choice(name, cell.view)  # type: ignore[arg-type]
-    else:
-        raise ValueError(f"unknown simulated agent {agent!r}")
-    return _aligned(res.actions, res.probs, cell.legal)
+    return _agent_probs(agent, cell.view, cell.legal)
 
 
 @cache
@@ -119,7 +132,7 @@ class Sample:
     views: list[DecisionView]
     legal: list[tuple[int, ...]]
     actions: list[int]
-    cells: list[tuple[str, int]]
+    cells: list[Hashable]  # (game, role) of a one-shot cell; (game, role, view) in a dynamic one
     games: list[str]
 
 
@@ -138,7 +151,8 @@ def simulate(
     views: list[DecisionView] = []
     legal: list[tuple[int, ...]] = []
     actions: list[int] = []
-    cells: list[tuple[str, int]] = []
+    cells: list[Hashable] = []
+    games: list[str] = []
     for cell in suite_cells(suite):
         counts = rng.multinomial(trials, mixture_probs(w, cell, eps, lam))
         for j, k in enumerate(counts):
@@ -146,13 +160,74 @@ def simulate(
             legal += [cell.legal] * int(k)
             actions += [cell.legal[j]] * int(k)
             cells += [(cell.game_id, cell.role)] * int(k)
-    return Sample(views, legal, actions, cells, [c[0] for c in cells])
+            games += [cell.game_id] * int(k)
+    return Sample(views, legal, actions, cells, games)
+
+
+#: The suites whose tree and repeated games `simulate_dynamic` plays.
+DYNAMIC_SUITES = ("sequential", "repeated")
+
+
+def simulate_dynamic(
+    agent: str,
+    trials: int,
+    rng: np.random.Generator,
+    *,
+    eps: float = 0.0,
+    suites: Sequence[str] = DYNAMIC_SUITES,
+) -> Sample:
+    """``trials`` episodes per (game, role) of the tree and repeated games of ``suites``: the
+    subject plays ``agent`` (a style or a control, named as in `agent_probs`) with tremble
+    ``eps`` at each of its decisions, the other player uniformly, chance by its probabilities.
+    A decision's cell is its (game, role, view)."""
+    views: list[DecisionView] = []
+    legal: list[tuple[int, ...]] = []
+    actions: list[int] = []
+    cells: list[Hashable] = []
+    games: list[str] = []
+    ids = [g.id for suite in suites for g in list_games(suite) if g.kind not in ONE_SHOT_KINDS]
+    for spec in (get_game(i) for i in dict.fromkeys(ids)):
+        together = is_simultaneous(spec)
+        for role in spec.roles:
+            for _ in range(trials):
+                state = spec.game().new_initial_state()
+                while not state.is_terminal():
+                    if state.is_chance_node():
+                        state.apply_action(sample_chance(state, rng))
+                        continue
+                    moves = []
+                    for player in [0, 1] if together else [state.current_player()]:
+                        options = tuple(sorted(int(a) for a in state.legal_actions(player)))
+                        if player != role:
+                            moves.append(int(rng.choice(options)))
+                            continue
+                        view = decision_view(spec, state, player)
+                        q = (1.0 - eps) * _agent_probs(agent, view, options) + eps / len(options)
+                        pick = options[int(rng.choice(len(options), p=q))]
+                        views.append(view)
+                        legal.append(options)
+                        actions.append(pick)
+                        cells.append((spec.id, role, view))
+                        games.append(spec.id)
+                        moves.append(pick)
+                    if together:
+                        state.apply_actions(moves)
+                    else:
+                        state.apply_action(moves[0])
+    return Sample(views, legal, actions, cells, games)
 
 
 def profile(
-    sample: Sample, *, noise: Noise = "tremble", model: str = "", draws: int = 0, seed: int = 0
+    sample: Sample,
+    *,
+    noise: Noise = "tremble",
+    model: str = "",
+    draws: int = 0,
+    seed: int = 0,
+    intervals: bool = True,
 ) -> StyleProfile:
-    """The behavioural profile of a simulated sample (``draws``: bootstrap refits)."""
+    """The behavioural profile of a simulated sample (``draws``: bootstrap refits;
+    ``intervals``: the weights' intervals, see `fit_styles`)."""
     return fit_styles(
         sample.views,
         sample.legal,
@@ -163,4 +238,5 @@ def profile(
         cells=list(sample.cells),
         draws=draws,
         seed=seed,
+        intervals=intervals,
     )
