@@ -15,7 +15,7 @@ from scipy.stats import chi2
 from stratlens.profiler._fit_bootstrap import BootstrapDraws
 from stratlens.profiler._gof import fit_test, saturated_loglik
 from stratlens.profiler._mixture import attribute_tremble
-from stratlens.profiler._style_models import noisy_probs, style_basis
+from stratlens.profiler._style_models import StyleBasis, noisy_probs, style_basis
 from stratlens.profiler.behavior_recovery import (
     CONTROLS,
     Sample,
@@ -226,7 +226,7 @@ def test_profile_interval_ends_are_where_the_likelihood_ratio_crosses() -> None:
 
     sample = simulate({"minimax": 0.6, "trust_based": 0.4}, 12, np.random.default_rng(21))
     rows: dict[tuple[object, int], int] = {}
-    bases = {}
+    bases: dict[object, StyleBasis] = {}
     for view, legal, act, cell in zip(
         sample.views, sample.legal, sample.actions, sample.cells, strict=True
     ):
