@@ -45,3 +45,29 @@ def test_profile_json_and_table_carry_the_fit_test(
     assert "behaviour (no fit)" in out
     assert "behaviour fit, baseline/nash: no style fits" in out
     assert "behaviour fit, baseline/minimax: the style mixture fits" in out
+
+
+def test_profile_bootstrap_option_sets_the_draws(
+    played: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["profile", "--help"])
+    assert "--bootstrap N" in capsys.readouterr().out
+    args = ["profile", "--store", str(played), "--classifier", "keywords", "--json"]
+    assert main([*args, "--bootstrap", "19"]) == 0
+    rows = {r["model"]: r["behavior"] for r in json.loads(capsys.readouterr().out)}
+    fit = rows["baseline/minimax"]["fit"]
+    assert fit["draws"] == 19 and fit["p_bootstrap"] is not None
+    assert "bootstrap, 19 draws" in fit["verdict"]
+    # No draws: the χ² p alone, and the weights keep their profile-likelihood intervals.
+    assert main([*args, "--bootstrap", "0"]) == 0
+    rows = {r["model"]: r["behavior"] for r in json.loads(capsys.readouterr().out)}
+    minimax = rows["baseline/minimax"]
+    assert minimax["fit"]["p_bootstrap"] is None and minimax["fit"]["draws"] == 0
+    assert minimax["interval_method"] == "profile likelihood"
+    assert minimax["intervals"]["minimax"][1] == pytest.approx(1.0)
+    assert main([*args, "--bootstrap", "-1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "bootstrap draws must be >= 0, got -1" in err and "\n" not in err
+    assert main(["profile", "evaluate", "--bootstrap", "5"]) == 2
+    assert "--bootstrap is not used by profile evaluate" in capsys.readouterr().err

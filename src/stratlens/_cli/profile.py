@@ -1,6 +1,6 @@
 """`stratlens profile`: reasoning styles from the stored traces, and the text classifiers.
 
-    stratlens profile [--store S] [--run R] [--classifier C] [--json]
+    stratlens profile [--store S] [--run R] [--classifier C] [--bootstrap N] [--json]
     stratlens profile classify FILE.jsonl [--classifier C] [--out FILE]
     stratlens profile evaluate [--classifier C ...] [--data FILE.jsonl [--group-by FIELD]]
                                [--folds 5] [--stratified] [--agents] [--json]
@@ -8,7 +8,8 @@
 The first form labels the stored traces (kept in the store, so each is labelled once per
 classifier) and prints per model the text style shares, the behavioural style weights and the
 says-vs-does coherence. Classifiers: ``offline`` (default), ``keywords``, ``judge:MODEL`` with
-``-M key=value`` options.
+``-M key=value`` options. ``--bootstrap N`` sets the parametric-bootstrap refits behind each
+behavioural fit's p-value (default 100; 0: the χ² p alone).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def add_parser(sub: Any) -> None:
         "profile",
         help="reasoning styles of stored traces; classify or evaluate text classifiers",
         usage=(
-            "stratlens profile [--store S] [--run R] [--classifier C] [--json]\n"
+            "stratlens profile [--store S] [--run R] [--classifier C] [--bootstrap N] [--json]\n"
             "       stratlens profile classify FILE.jsonl [--classifier C] [--out FILE]\n"
             "       stratlens profile evaluate [--classifier C ...] [--data FILE.jsonl "
             "[--group-by FIELD]] [--folds N] [--stratified] [--agents] [--json]"
@@ -62,6 +63,14 @@ def add_parser(sub: Any) -> None:
         "--store", help="SQLite store (default $STRATLENS_STORE or results/stratlens.db)"
     )
     p.add_argument("--run", action="append", default=None, help="run id (repeatable; default all)")
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=None,
+        metavar="N",
+        help="behavioural fit: parametric-bootstrap refits behind the fit test's p-value "
+        "(default 100; 0: the chi-square p alone)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     add_arguments(p)
     p.set_defaults(func=run)
@@ -81,6 +90,7 @@ def _refuse(args: argparse.Namespace, names: tuple[str, ...], action: str) -> No
         "data": "--data",
         "group_by": "--group-by",
         "stratified": "--stratified",
+        "bootstrap": "--bootstrap",
     }
     for name in names:
         value = getattr(args, name)
@@ -118,7 +128,7 @@ def _classify(args: argparse.Namespace) -> int:
 
     _refuse(
         args,
-        ("folds", "seed", "agents", "store", "run", "data", "group_by", "stratified"),
+        ("folds", "seed", "agents", "store", "run", "data", "group_by", "stratified", "bootstrap"),
         "profile classify",
     )
     if args.file is None:
@@ -140,7 +150,7 @@ def _classify(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from stratlens._cli._profile_eval import evaluate
 
-    _refuse(args, ("file", "out", "store", "run"), "profile evaluate")
+    _refuse(args, ("file", "out", "store", "run", "bootstrap"), "profile evaluate")
     return evaluate(args, _options(args))
 
 
@@ -160,6 +170,7 @@ def _profile(args: argparse.Namespace) -> int:
         classifier=_one_classifier(args),
         options=_options(args),
         progress=_progress if show else None,
+        draws=args.bootstrap,
     )
     if args.json:
         print(dump_json(rows))

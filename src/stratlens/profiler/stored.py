@@ -9,7 +9,7 @@ resumes where it stopped. `profile_store` then gives, per model:
   counted as independent), and ``unlabelled``: how many traces got no label, by reason
   (``uncertain``, ``unsupported_language``, ``error``);
 - ``behavior``: the behavioural style weights of `stratlens.profiler.behavior.behavior_profile`
-  with their bootstrap intervals and the goodness-of-fit test (``fit``: G², df, p, verdict),
+  with their 95% intervals and the goodness-of-fit test (``fit``: G², df, p, verdict),
   None when that fit is not available or fails, with the reason in ``behavior_error``;
 - ``coherence``: the says-vs-does rate of `stratlens.profiler.coherence` with its interval.
 
@@ -169,8 +169,11 @@ def text_shares(labels: Sequence[str]) -> dict[str, dict[str, float | None]]:
     return out
 
 
-def _behavior(store: Any, run: str | Sequence[str] | None) -> tuple[dict[str, Any], str | None]:
-    """Behavioural profiles by model, or ({}, the reason they are missing)."""
+def _behavior(
+    store: Any, run: str | Sequence[str] | None, draws: int
+) -> tuple[dict[str, Any], str | None]:
+    """Behavioural profiles by model (``draws`` bootstrap refits each), or ({}, the reason
+    they are missing)."""
     try:
         from stratlens.profiler.behavior import behavior_profile
     except ImportError as exc:
@@ -180,7 +183,7 @@ def _behavior(store: Any, run: str | Sequence[str] | None) -> tuple[dict[str, An
     runs = run if run is None or isinstance(run, str) else list(run)
     frame = load_decisions(store, run=runs, include_opponents=True)
     try:
-        profiles = behavior_profile(frame, draws=BEHAVIOR_DRAWS)
+        profiles = behavior_profile(frame, draws=draws)
     except (ValueError, ArithmeticError) as exc:
         return {}, f"behavioural fit failed: {exc}"
     return {str(model): prof.to_dict() for model, prof in profiles.items()}, None
@@ -227,8 +230,16 @@ def profile_store(
     classifier: str | TextClassifier = "offline",
     options: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    draws: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Per model: text style shares, behavioural weights, coherence (module docstring)."""
+    """Per model: text style shares, behavioural weights, coherence (module docstring).
+
+    ``draws``: parametric-bootstrap refits behind each behavioural fit's p-value (default
+    `BEHAVIOR_DRAWS`; 0 for the χ² p alone).
+    """
+    draws = BEHAVIOR_DRAWS if draws is None else int(draws)
+    if draws < 0:
+        raise UsageError(f"the number of bootstrap draws must be >= 0, got {draws}")
     clf = (
         make_classifier(classifier, **(options or {}))
         if isinstance(classifier, str)
@@ -238,7 +249,7 @@ def profile_store(
         labelled = label_stored(opened, clf, run, progress)
         rows = _rows(opened.conn, run)
         moves = [_move(r) for r in rows]
-        behaviour, why = _behavior(opened, run)
+        behaviour, why = _behavior(opened, run, draws)
         save_behaviour(opened, behaviour, rows)
     predicted = predictions(moves)
     models = sorted({r["model"] for r in labelled} | set(behaviour))
