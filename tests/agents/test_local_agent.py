@@ -361,3 +361,42 @@ def test_agents_on_one_checkpoint_share_the_loaded_model(
     c = _agent(path)
     assert c.model is not a.model
     assert _agent(tmp_path).model is c.model  # the folder holding it names the same file
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "llama-gguf"])
+def test_a_shared_opening_is_computed_once_and_changes_nothing(
+    kind: str,
+    tiny_checkpoints: TinyCheckpoints,
+    tiny_ggufs: dict[str, TinyGGUF],
+    monkeypatch: pytest.MonkeyPatch,
+    torch_threads: None,
+) -> None:
+    from stratlens.agents import _hf_model
+
+    where = tiny_checkpoints.step(tiny_checkpoints.steps[-1]) if kind == "gpt2" else None
+    agent = _agent(where or tiny_ggufs["F32"].path, temperature="1", max_new_tokens="12")
+    model = agent.model
+    base = _turn("stag_hunt", 1).prompt
+    prompts = [base, base + "\nAnswer now.", base + "\nThink it over first, then answer."]
+    seeds = [3, 4, 5]
+    monkeypatch.setattr(_hf_model, "MIN_SHARED", 10**9)  # no sharing: the reference
+    model._prefix = None
+    alone = agent.generate(prompts, seeds)
+    assert model._prefix is None
+    monkeypatch.setattr(_hf_model, "MIN_SHARED", 32)
+    shared = agent.generate(prompts, seeds)
+    kept = model._prefix
+    assert kept is not None and len(kept[0]) >= 100  # the common opening of the three
+    assert list(kept[0]) == model.encode(base)[: len(kept[0])]
+    # A later batch that starts with it reuses it, a single prompt included.
+    (one,) = agent.generate([prompts[2]], [5])
+    assert model._prefix is kept
+    for a, b in zip(alone, [*shared, one][:3], strict=True):
+        assert a.token_ids == b.token_ids
+        assert np.allclose(a.logprobs, b.logprobs, atol=1e-4)
+        assert np.allclose(a.entropies, b.entropies, atol=1e-4)
+    assert one.token_ids == alone[2].token_ids
+    assert np.allclose(one.logprobs, alone[2].logprobs, atol=1e-4)
+    # Prompts that do not start with it: computed without it, nothing reused.
+    (other,) = agent.generate([_turn("prisoners_dilemma", 0).prompt], [1])
+    assert model._prefix is kept and other.token_ids

@@ -24,6 +24,8 @@ from stratlens.agents._hf_source import Source
 from stratlens.errors import ContextLengthError, UsageError
 
 _LOADED_LOCK = threading.Lock()
+#: The shortest common opening of a batch's prompts whose key-values are shared (tokens).
+MIN_SHARED = 32
 DONE_ANSWER = re.compile(r"final answer\s*:[^\n]*\S[^\n]*\n", re.IGNORECASE)
 
 
@@ -177,6 +179,9 @@ class LocalModel:
         # transformers 5 names the key-value cache ``cache``; earlier versions ``past_key_values``.
         params = inspect.signature(self.model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
+        # Only the last position's logits are needed after a prompt (transformers >= 4.50).
+        self._last_logits = {"logits_to_keep": 1} if "logits_to_keep" in params else {}
+        self._prefix: tuple[tuple[int, ...], Any] | None = None  # token ids, their key-values
 
     def format_prompt(self, prompt: str) -> str:
         """The text fed to the model: the chat template applied, or the prompt itself."""
@@ -250,14 +255,18 @@ class LocalModel:
         import torch
 
         dev = self.device
-        n, width = len(encoded), max(len(e) for e in encoded)
+        shared, cache = self._shared_prefix(encoded)
+        rest = [e[shared:] for e in encoded]
+        n, width = len(rest), max(len(r) for r in rest)
         ids = torch.full((n, width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((n, width), dtype=torch.long)
-        for i, e in enumerate(encoded):  # left padding
-            ids[i, width - len(e) :] = torch.tensor(e, dtype=torch.long)
-            mask[i, width - len(e) :] = 1
+        mask = torch.zeros((n, shared + width), dtype=torch.long)
+        mask[:, :shared] = 1
+        for i, r in enumerate(rest):  # left padding, after the shared prefix
+            ids[i, width - len(r) :] = torch.tensor(r, dtype=torch.long)
+            mask[i, shared + width - len(r) :] = 1
         ids, mask = ids.to(dev), mask.to(dev)
-        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)[:, shared:]
+        first = {self._cache_kw: cache} if cache is not None else {}
         gens = [torch.Generator().manual_seed(int(s) % (2**63)) for s in seeds]
         out_ids: list[list[int]] = [[] for _ in range(n)]
         out_lp: list[list[float]] = [[] for _ in range(n)]
@@ -266,7 +275,14 @@ class LocalModel:
         live = [True] * n
         start = time.perf_counter()
         done_at = [0.0] * n
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
+        out = self.model(
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=pos,
+            use_cache=True,
+            **first,
+            **self._last_logits,
+        )
         last_pos = pos[:, -1]
         for _ in range(max_new_tokens):
             z = out.logits[:, -1, :].to(torch.float64)
@@ -320,6 +336,43 @@ class LocalModel:
                 )
             )
         return result
+
+    def _shared_prefix(self, encoded: list[list[int]]) -> tuple[int, Any]:
+        """The prompts' common opening whose key-values are computed once and reused, as
+        (its length, a copy of its cache for every prompt), or ``(0, None)``.
+
+        The opening is the one kept from an earlier batch when every prompt starts with it (a
+        judge's rubric), else the common prefix of this batch's prompts; at least
+        `MIN_SHARED` tokens, and every prompt keeps one token of its own."""
+        import copy
+
+        import torch
+
+        def common(a: Sequence[int], b: Sequence[int]) -> int:
+            k = 0
+            for x, y in zip(a, b, strict=False):
+                if x != y:
+                    break
+                k += 1
+            return k
+
+        limit = min(len(e) for e in encoded) - 1
+        kept = self._prefix
+        if kept is None or any(common(kept[0], e) < len(kept[0]) for e in encoded):
+            length = limit
+            for e in encoded[1:]:
+                length = min(length, common(encoded[0], e))
+            if len(encoded) < 2 or length < MIN_SHARED:
+                return 0, None
+            ids = torch.tensor([encoded[0][:length]], dtype=torch.long, device=self.device)
+            out = self.model(input_ids=ids, use_cache=True, **self._last_logits)
+            kept = self._prefix = (tuple(encoded[0][:length]), out.get(self._cache_kw))
+        length = len(kept[0])
+        if length > limit or not hasattr(kept[1], "batch_repeat_interleave"):
+            return 0, None  # an older transformers' tuple cache: no sharing
+        cache = copy.deepcopy(kept[1])
+        cache.batch_repeat_interleave(len(encoded))
+        return length, cache
 
     @staticmethod
     def _pick(z: Any, gen: Any, temperature: float, top_p: float) -> int:

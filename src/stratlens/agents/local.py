@@ -33,7 +33,10 @@ with other work (load average 3 to 6) had SmolLM2-135M generate 12.0 tokens/s wi
 
 **Batching.** `act` calls that arrive while a batch is being formed (within ``batch_window_ms``
 of the first, up to ``batch_size``) or while the previous batch runs are generated together in
-one left-padded forward pass per token; `generate` is the same batched call, synchronous.
+one left-padded forward pass per token; `generate` is the same batched call, synchronous. An
+opening that every prompt of a batch shares (32 tokens or more) is run once, and its key-values
+are kept for later batches that start with it too (a judge's rubric before every trace); only
+the rest of each prompt is run per batch, and only the last position's logits are computed.
 
 **Latency.** A decision's ``latency_s`` is its own: the seconds from the start of the batch that
 generated it (the batch's prefill, which it shares) to its own last token. In a batch, an answer
