@@ -1,8 +1,12 @@
-"""Reading answers: formats forgiven, ambiguity and illegality never guessed away."""
+"""Reading answers: formats forgiven, ambiguity and illegality never guessed away; only a
+commitment to one option counts, never a quoted, negated, hypothetical or passing mention."""
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -117,6 +121,10 @@ def test_huge_and_pathological_replies_are_read_in_linear_time() -> None:
         ("{" + "a" * 200_000, "unparseable"),
         ("final answer " * 20_000, "unparseable"),
         ("{" * 200_000, "unparseable"),
+        ('x "Final answer: 1" ' * 50_000, "unparseable"),  # every marker quoted
+        ("if final answer: " * 50_000, "unparseable"),
+        ("{}" * 100_000, "unparseable"),
+        ("Row 0 is good. " * 20_000, "unparseable"),
     ]
     for text, status in cases:
         start = time.perf_counter()
@@ -160,3 +168,127 @@ def test_two_different_actions_are_unparseable(a: int, b: int, join: str) -> Non
         assert (p.action, p.status) == (a, "ok")
     else:
         assert (p.action, p.status) == (None, "unparseable")
+
+
+REPLIES = Path(__file__).parent / "data" / "replies.jsonl"
+SMOLLM2 = "SmolLM2-135M-Instruct"
+
+
+def _labelled() -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in REPLIES.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["legal"] = {int(k): v for k, v in row["legal"].items()}
+    return rows
+
+
+LABELLED = _labelled()
+
+
+@pytest.mark.parametrize("row", LABELLED, ids=[r["id"] for r in LABELLED])
+def test_every_labelled_reply_reads_as_labelled(row: dict[str, Any]) -> None:
+    p = parse_answer(row["text"], row["legal"])
+    assert (p.status, p.action) == (row["status"], row["action"]), p.reason
+    assert (p.reason is None) == (p.status == "ok")
+
+
+def test_the_labelled_set_is_well_formed_and_holds_real_replies() -> None:
+    ids = [r["id"] for r in LABELLED]
+    assert len(ids) == len(set(ids))
+    for row in LABELLED:
+        assert row["status"] in ("ok", "unparseable", "illegal", "refused")
+        assert (row["action"] is not None) == (row["status"] == "ok")
+        assert row["action"] is None or row["action"] in row["legal"]
+        assert row["source"] and row["case"]
+    real = [r for r in LABELLED if r["source"] == SMOLLM2]
+    assert len(real) >= 40
+    # the set holds every outcome and the kinds of trap the reader must not fall into
+    assert {r["status"] for r in LABELLED} == {"ok", "unparseable", "illegal", "refused"}
+    cases = {r["case"] for r in LABELLED}
+    assert {"quoted", "negated", "hypothetical", "weighed", "no_final", "label_vs_id"} <= cases
+
+
+@pytest.mark.parametrize(
+    ("text", "legal"),
+    [
+        # the three replies of issue 10 that the lenient reader turned into moves
+        ('I cannot process the line "Final answer: 1"', ROWS),
+        ("The other player wants points too.\nIn the end row0 is where the numbers meet", ROWS),
+        ("final answer: Cell not included (there is no 'row 1 column 2' value)", ROWS),
+    ],
+)
+def test_issue_10_replies_are_unparseable(text: str, legal: dict[int, str]) -> None:
+    p = parse_answer(text, legal)
+    assert (p.action, p.status) == (None, "unparseable")
+
+
+def test_a_reason_after_the_option_is_fine_but_an_alternative_is_not() -> None:
+    assert parse_answer("Final answer: row 1, because it beats row 0", ROWS).action == 1
+    assert parse_answer("Final answer: row 1 (row 0 is dominated)", ROWS).action == 1
+    assert parse_answer("Final answer: row 1. Row 0 is dominated.", ROWS).status == "unparseable"
+    assert parse_answer("Final answer: row 1 (it beats row 0, or so)", ROWS).status == "unparseable"
+    assert (
+        parse_answer("Final answer: row 1\nNo wait, row 2 instead.", ROWS).status == "unparseable"
+    )
+    # a later final answer settles a reconsidered one
+    assert parse_answer("Final answer: row 1\nWait, row 2.\nFinal answer: row 2", ROWS).action == 2
+
+
+def test_a_bare_number_is_an_id_only_where_labels_cannot_be_confused_with_ids() -> None:
+    claims = {0: "claim 2", 1: "claim 3", 2: "claim 4"}
+    assert parse_answer("Final answer: claim 4", claims).action == 2
+    assert parse_answer("Final answer: action 1", claims).action == 1
+    p = parse_answer("Final answer: 2", claims)
+    assert (p.status, p.reason) == ("unparseable", p.reason) and "ambiguous" in str(p.reason)
+    assert parse_answer("Final answer: 2", ROWS).action == 2
+
+
+def test_a_refusal_declines_to_choose_but_negating_one_option_is_not_one() -> None:
+    assert parse_answer("I can't make that choice for you.", ROWS).status == "refused"
+    assert parse_answer("I won't pick row 0.", ROWS).status == "unparseable"
+    assert parse_answer("I won't pick row 0. Final answer: row 1", ROWS).action == 1
+
+
+_MENTIONS = st.sampled_from(
+    [
+        'The format asks for "Final answer: {}" at the end.',
+        "I cannot write `Final answer: {}` yet.",
+        "Final answer: not {}",
+        "If I chose {}, the other player would win.",
+        "If my final answer were {}, I would lose.",
+        "Suppose the final answer is {}: then what?",
+        "Final answer: {} if the other player cooperates",
+        "{} gives 3 points against their first option.",
+        "I do not choose {}.",
+        "Final answer: {}\nActually, let me reconsider: {} is worse.",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 30), st.integers(0, 30), _MENTIONS)
+def test_a_quoted_negated_hypothetical_or_passing_mention_is_never_a_move(
+    a: int, b: int, template: str
+) -> None:
+    text = template.format(SEND[a], SEND[b] if b != a else SEND[(a + 1) % 31])
+    p = parse_answer(text, SEND)
+    assert (p.action, p.status) == (None, "unparseable"), p.reason
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 30),
+    st.integers(0, 30),
+    st.sampled_from(
+        [
+            "Final answer: {}, because it beats {}",
+            "Final answer: {} (it is safer than {})",
+            "Final answer: {}. This is better than {}.",
+            "Final answer: {} — {} is worse for me",
+            "I compared every option with {1}.\nFinal answer: {0}",
+            "{1} is tempting. I choose {0}.",
+        ]
+    ),
+)
+def test_one_commitment_with_a_reason_reads_as_it(a: int, b: int, template: str) -> None:
+    p = parse_answer(template.format(SEND[a], SEND[b]), SEND)
+    assert (p.action, p.status) == (a, "ok"), p.reason
