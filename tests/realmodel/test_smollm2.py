@@ -109,3 +109,23 @@ def test_eval_stores_what_the_model_said_and_profile_reads_it(
     assert [r["model"] for r in rows] == [model]
     print(f"\n4 decisions of SmolLM2 played in {played_s:.1f} s; profile: {json.dumps(rows[0])}")
     assert rows[0]["text"]["n"] <= 4
+
+
+def test_eval_in_a_fresh_process(smollm2: Path, tmp_path: Path) -> None:
+    # The command a user types, in its own process: nothing shared with the tests' load.
+    from tests.conftest import run_cli
+
+    store = tmp_path / "fresh.db"
+    proc = run_cli(
+        "eval", "--model", f"hf/{smollm2}", "--game", "prisoners_dilemma", "--episodes", "1",
+        "-M", "temperature=0", "-M", "max_new_tokens=24", "--store", str(store), "--no-progress",
+        "--json", timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["played"] == 2 and report["failed"] == 0
+    from stratlens.results import load_decisions
+
+    ds = load_decisions(str(store))
+    assert len(ds) == 2 and (ds["completion_tokens"] <= 24).all()
+    assert set(ds["parse_status"]) <= {"ok", "unparseable", "illegal", "refused"}
