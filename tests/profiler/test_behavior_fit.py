@@ -135,6 +135,19 @@ def test_tremble_and_other_give_the_same_likelihood() -> None:
         assert trembling == pytest.approx(split)
 
 
+def test_a_simulated_trembling_style_is_a_point_of_the_fitted_model() -> None:
+    # The simulated player trembles as the fit models it: in every cell its choice
+    # distribution is the style's tremble row, (1 - eps) * style + eps * uniform over the
+    # legal actions, so a true style is a correctly specified model for the fit test.
+    from stratlens.profiler.behavior_recovery import mixture_probs
+
+    for style, row in (("minimax", 0), ("trust_based", 1), ("belief_anticipation", 2)):
+        for cell in suite_cells():
+            basis = style_basis(cell.view, cell.legal)
+            simulated = mixture_probs({style: 1.0}, cell, eps=0.2)
+            assert simulated == pytest.approx(noisy_probs(basis, "tremble", 0.2)[row])
+
+
 def test_a_noisy_minimax_player_is_minimax() -> None:
     p = profile(simulate("minimax", TRIALS, np.random.default_rng(40), eps=0.4))
     assert p.weights["minimax"] >= 0.9, p.weights
@@ -149,6 +162,19 @@ def test_belief_depth_is_recovered(agent: str, depth: int) -> None:
     assert p.weights["belief_anticipation"] >= 0.85, p.weights
     assert p.depth == depth, p.depth_weights
     assert p.fit is not None and not p.fit.rejected
+
+
+def test_level_k_beyond_three_repeats_levels_two_and_three_on_classic() -> None:
+    # Why depths 2 and 3 are the ones fitted, and what a depth means: on the classic suite
+    # level 4 chooses as level 2 and level 5 as level 3 in every cell, while levels 2 and 3
+    # differ in 6 of the 24. A level-k player (k >= 2) is belief anticipation at depth 2 or 3.
+    from stratlens.profiler.behavior_recovery import agent_probs
+
+    def differ(a: str, b: str) -> int:
+        return sum(not np.allclose(agent_probs(a, c), agent_probs(b, c)) for c in suite_cells())
+
+    assert differ("level:2", "level:3") == 6
+    assert differ("level:4", "level:2") == 0 and differ("level:5", "level:3") == 0
 
 
 def test_no_depth_without_belief() -> None:

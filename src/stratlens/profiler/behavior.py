@@ -70,7 +70,9 @@ if TYPE_CHECKING:
 DEFAULT_K = 2
 #: The belief-anticipation depths fitted: level 2 (the other best-responds to a uniform me)
 #: and level 3 (it expects me to be level 2). Level 1 (best reply to a uniform other) reads
-#: only one's own payoffs and is no opponent model (``reference/profiles.md``: `other`).
+#: only one's own payoffs and is no opponent model (``reference/profiles.md``: `other`). On the
+#: classic suite level 4 chooses as level 2 and level 5 as level 3 in every cell, so a level-k
+#: player (k >= 2) is belief anticipation at depth 2 or 3, the depth read modulo that cycle.
 DEFAULT_DEPTHS = (2, 3)
 #: Below this belief weight a profile names no depth.
 DEPTH_MIN_WEIGHT = 0.1

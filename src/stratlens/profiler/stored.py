@@ -37,7 +37,7 @@ from stratlens.profiler.coherence import (
 from stratlens.profiler.text._base import ABSTENTIONS, LABELS, TextClassifier, make_classifier
 
 CHUNK = 64
-#: Parametric-bootstrap refits behind each behavioural profile's intervals and fit p-value.
+#: Parametric-bootstrap refits behind each behavioural profile's fit-test p-value.
 BEHAVIOR_DRAWS = 100
 
 _SQL = """
