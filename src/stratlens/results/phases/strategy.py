@@ -44,7 +44,8 @@ class Estimated:
     high: float
 
 
-#: Most bootstrap refits per run behind the behavioural weights' intervals.
+#: Most parametric-bootstrap refits per run behind the behavioural fit test's p-value (the
+#: weights' intervals are profile-likelihood ones for tremble fits and need no draws).
 BEHAVIOR_DRAWS = 100
 
 
@@ -122,7 +123,8 @@ def _behavior(
     draws: int = 0,
     seed: int = 0,
 ) -> None:
-    """Behavioural style weights per run, with ``draws`` bootstrap refits for intervals."""
+    """Behavioural style weights per run with their intervals; ``draws`` bootstrap refits behind
+    each fit test's p-value (and behind the intervals of logit fits)."""
     try:
         from stratlens.profiler.behavior import behavior_profile
     except ImportError as exc:  # pragma: no cover
