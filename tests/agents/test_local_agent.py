@@ -285,12 +285,24 @@ def test_threads(
 
     from stratlens.agents import _hf_source
 
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
-    assert _hf_source.available_cpus() == 8 and _hf_source.default_threads() == 4
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3})
-    assert _hf_source.default_threads() == 1
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
-    assert _hf_source.default_threads() == 1
+    def machine(cpus: int, load: float | None) -> int:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)))
+        if load is None:
+
+            def unreadable() -> tuple[float, float, float]:
+                raise OSError("no load average")
+
+            monkeypatch.setattr(os, "getloadavg", unreadable)
+        else:
+            monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+        assert _hf_source.available_cpus() == cpus
+        return _hf_source.default_threads()
+
+    # The CPUs the load leaves free, rounded up; at least one; half without a load average.
+    assert machine(8, 0.0) == 8 and machine(8, 5.5) == 3 and machine(8, 30.0) == 1
+    assert machine(2, 0.4) == 2 and machine(2, 1.0) == 1 and machine(2, 6.0) == 1
+    assert machine(1, 0.0) == 1 and machine(8, None) == 4 and machine(3, None) == 1
+    machine(3, 2.5)
     torch.set_num_threads(3)
     path = tiny_ggufs["Q4_1"].path
     agent = _agent(path)  # the default, from the CPUs this process may use

@@ -37,12 +37,14 @@ def agent(smollm2: Path) -> Any:
 
 
 def test_the_gguf_loads_with_its_own_tokenizer_and_chat_template(agent: Any, smollm2: Path) -> None:
-    from stratlens.agents._hf_source import default_threads
+    import torch
+
+    from stratlens.agents._hf_source import available_cpus
     from tests.agents.test_local_agent import _turn
 
     model = agent.model
     assert model.source.gguf_file == smollm2.name
-    assert agent.threads == default_threads()
+    assert 1 <= agent.threads <= available_cpus() and torch.get_num_threads() == agent.threads
     assert model.context == 8192
     assert model.model.config.model_type == "llama"
     assert model.model.config.num_hidden_layers == 30

@@ -8,6 +8,7 @@ not given. A leaf module: no torch, no transformers.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,13 @@ def available_cpus() -> int:
 
 
 def default_threads() -> int:
-    """Torch threads when ``-M threads`` is not given: half the CPUs this process may use, at
-    least one (on a 2-core machine, 1). Half, because torch's default of every CPU loses badly
-    as soon as anything else runs: `bench/local_threads.py` measures it."""
-    return max(1, available_cpus() // 2)
+    """Torch threads when ``-M threads`` is not given: the CPUs this process may use that the
+    1-minute load average leaves free, rounded up, at least one (half the CPUs where the load
+    cannot be read). On a 2-core machine: 2 when it is quiet, 1 as soon as anything else runs.
+    Torch's own default, every CPU, loses badly on a busy machine: `bench/local_threads.py`."""
+    cpus = available_cpus()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on a Unix
+        return max(1, cpus // 2)
+    return max(1, min(cpus, math.ceil(cpus - load)))

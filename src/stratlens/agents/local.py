@@ -25,11 +25,12 @@ generation prompt added), and is fed as plain text otherwise.
 ``threads``               torch CPU threads (process-wide; inter-op threads set to 1)  see below
 ========================  ==========================================================  =========
 
-**Threads.** By default torch uses half the CPUs this process may run on
-(``os.sched_getaffinity``), at least one: torch's own default of every CPU is much slower as
-soon as anything else runs on the machine: ``bench/local_threads.py`` on a 2-core machine shared
-with other work (load average 3 to 6) had SmolLM2-135M generate 12.0 tokens/s with 1 thread and
-1.7 with 2 (×0.14; another run, at load 4.2: 10.6 and 3.2). ``-M threads=N`` overrides it.
+**Threads.** By default torch uses the CPUs this process may run on (``os.sched_getaffinity``)
+that the 1-minute load average leaves free, rounded up, at least one; ``-M threads=N``
+overrides it. ``bench/local_threads.py`` on a 2-core machine, SmolLM2-135M, 4 answers:
+quiet (load 0.8), 2 threads generated 42.1 tokens/s and 1 thread 24.0 (×1.75); shared with
+other work (load 3 to 6), 2 threads 1.7 and 1 thread 12.0 (×0.14; another run: 3.2 and 10.6).
+Torch's own default of every CPU is the losing choice on a busy machine.
 
 **Batching.** `act` calls that arrive while a batch is being formed (within ``batch_window_ms``
 of the first, up to ``batch_size``) or while the previous batch runs are generated together in
