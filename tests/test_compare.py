@@ -189,8 +189,32 @@ def test_checkpoint_arguments(tmp_path: Path) -> None:
         resolve_checkpoints([f"hf/{tmp_path / 'nope'}"], {})
     with pytest.raises(UsageError, match="not a checkpoint folder"):
         resolve_checkpoints(["nonsense"], {})
-    with pytest.raises(UsageError, match="neither a checkpoint folder"):
+    with pytest.raises(UsageError, match="neither a checkpoint"):
         resolve_checkpoints([str(run / "notes")], {})
+
+
+def test_gguf_checkpoints(tmp_path: Path) -> None:
+    """A .gguf file, a folder holding one, and step-N.gguf files are checkpoints too."""
+    run = tmp_path / "gguf-run"
+    run.mkdir()
+    for n in (40, 8):
+        (run / f"step-{n}.gguf").write_bytes(b"GGUF")
+    (run / "notes.txt").write_text("x")
+    cks = resolve_checkpoints([str(run)], {})
+    assert [(c.step, c.model) for c in cks] == [
+        (8, f"hf/{(run / 'step-8.gguf').resolve()}"),
+        (40, f"hf/{(run / 'step-40.gguf').resolve()}"),
+    ]
+    [one] = resolve_checkpoints([f"hf/{run / 'step-40.gguf'}"], {})
+    assert (one.step, one.explicit_step) == (40, True)
+    holder = tmp_path / "model"
+    holder.mkdir()
+    (holder / "m.gguf").write_bytes(b"GGUF")
+    [held] = resolve_checkpoints([f"hf/{holder}"], {})
+    assert held.model == f"hf/{holder.resolve()}" and not held.explicit_step
+    (holder / "n.gguf").write_bytes(b"GGUF")  # two files: which one is meant is not clear
+    with pytest.raises(UsageError, match="neither a checkpoint"):
+        resolve_checkpoints([f"hf/{holder}"], {})
 
 
 def test_served_checkpoints_get_top_k_entropy_bounds(

@@ -75,6 +75,19 @@ def test_same_seed_same_run_and_rerun_adds_nothing(tmp_path: Path) -> None:
     assert not a.action.equals(c.action)
 
 
+def test_run_id_ignores_how_a_model_is_asked() -> None:
+    """A run resumed with other threads, a longer timeout or more retries is the same run;
+    a generation parameter makes it another."""
+    base = EvalConfig(model="hf/ckpt", games=("stag_hunt",), model_args={"temperature": "0"})
+    for neutral in ({"threads": "2"}, {"timeout": "90"}, {"retries": "5"}):
+        same = EvalConfig(
+            model="hf/ckpt", games=("stag_hunt",), model_args={"temperature": "0", **neutral}
+        )
+        assert same.run_id == base.run_id
+    hotter = EvalConfig(model="hf/ckpt", games=("stag_hunt",), model_args={"temperature": "1"})
+    assert hotter.run_id != base.run_id
+
+
 def test_plan_is_deterministic_and_covers_roles() -> None:
     config = EvalConfig(model="baseline/random", games=("sequential", "stag_hunt"), episodes=4)
     tasks = plan(config)

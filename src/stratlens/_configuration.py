@@ -1,7 +1,8 @@
 """The model configuration: what makes two evaluations the same thing to compare.
 
 A configuration is the model string, every ``-M`` argument that changes what is asked (all
-but `NEUTRAL_ARGS`, which change only how it is asked: client, timeout, retries, backoff) and
+but `NEUTRAL_ARGS`, which change only how it is asked: client, timeout, retries, backoff, a
+local model's CPU threads) and
 the prompt protocol. Run ids, leaderboard rows and comparisons use this one notion, so that
 ``baseline/belief -M k=3`` and ``-M k=1`` (or an API model at two temperatures) are never
 merged. A leaf module: it imports nothing of ours.
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 #: ``-M`` arguments that do not change what is asked: a run may be resumed with others.
-NEUTRAL_ARGS = frozenset({"client", "timeout", "retries", "backoff"})
+NEUTRAL_ARGS = frozenset({"client", "timeout", "retries", "backoff", "threads"})
 
 
 def identity_args(model_args: Mapping[str, Any] | None) -> dict[str, str]:

@@ -67,7 +67,8 @@ class EvalConfig:
     @property
     def run_id(self) -> str:
         """The run's id: every field but the ``-M`` arguments that do not change what is asked
-        (``client``, ``timeout``, ``retries``, ``backoff``: a run may be resumed with others)."""
+        (``client``, ``timeout``, ``retries``, ``backoff``, ``threads``: a run may be resumed
+        with others)."""
         identity = {k: v for k, v in self.model_args.items() if k not in RUN_NEUTRAL_ARGS}
         return digest(
             "run",

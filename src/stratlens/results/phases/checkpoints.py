@@ -2,9 +2,10 @@
 
 Each argument is one of
 
-- ``hf/<path>``: a local checkpoint folder (a folder with ``config.json``);
-- a folder holding ``checkpoint-N`` / ``step-N`` subfolders (with or without ``hf/``): one
-  checkpoint per subfolder, ordered by N;
+- ``hf/<path>``: a local checkpoint (a folder with ``config.json``, a ``.gguf`` file, or a
+  folder holding exactly one ``.gguf``);
+- a folder holding ``checkpoint-N`` / ``step-N`` checkpoints (subfolders, or ``step-N.gguf``
+  files; with or without ``hf/``): one checkpoint each, ordered by N;
 - a folder with ``config.json`` (taken as ``hf/<folder>``);
 - a model string with ``@step=N`` (``hosted_vllm/ckpt-400@step=400``, a served checkpoint; the
   agent gets the string without the suffix, so serve each checkpoint under its own name);
@@ -40,13 +41,22 @@ class Checkpoint:
     explicit_step: bool = True
 
 
+def _is_checkpoint(path: Path) -> bool:
+    """A folder with ``config.json``, a ``.gguf`` file, or a folder holding exactly one."""
+    if path.is_file():
+        return path.suffix.lower() == ".gguf"
+    if (path / "config.json").is_file():
+        return True
+    return path.is_dir() and len(list(path.glob("*.gguf"))) == 1
+
+
 def _step_subfolders(folder: Path) -> list[tuple[int, Path]]:
     if not folder.is_dir():
         return []
     found = []
     for child in folder.iterdir():
-        m = _STEP_DIR.match(child.name)
-        if m and child.is_dir() and (child / "config.json").is_file():
+        m = _STEP_DIR.match(child.stem if child.is_file() else child.name)
+        if m and _is_checkpoint(child):
             found.append((int(m.group(1)), child))
     return sorted(found)
 
@@ -55,18 +65,20 @@ def _folder_checkpoints(folder: Path) -> list[Checkpoint]:
     subs = _step_subfolders(folder)
     if subs:
         return [Checkpoint(p.name, n, f"hf/{p.resolve()}") for n, p in subs]
-    if (folder / "config.json").is_file():
-        m = _STEP_DIR.match(folder.name)
+    if _is_checkpoint(folder):
+        name = folder.stem if folder.is_file() else folder.name
+        m = _STEP_DIR.match(name)
         return [
             Checkpoint(
-                folder.name,
+                name,
                 int(m.group(1)) if m else 0,
                 f"hf/{folder.resolve()}",
                 explicit_step=m is not None,
             )
         ]
     raise UsageError(
-        f"{folder} is neither a checkpoint folder (config.json) nor a folder of "
+        f"{folder} is neither a checkpoint (a folder with config.json, a .gguf file or a "
+        "folder holding one) nor a folder of "
         "checkpoint-N / step-N subfolders"
     )
 
