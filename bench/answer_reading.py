@@ -116,6 +116,18 @@ def changes(old: list[tuple[str, int | None]], new: list[tuple[str, int | None]]
     )
 
 
+def report_changes(
+    prefix: str, old: list[tuple[str, int | None]], new: list[tuple[str, int | None]]
+) -> None:
+    """How many of the old reader's 'ok' readings the new one changes, and every change."""
+    ok_old = [i for i, o in enumerate(old) if o[0] == "ok"]
+    moved = changes([old[i] for i in ok_old], [new[i] for i in ok_old])
+    print(
+        f"{prefix}old 'ok' readings: {len(ok_old)}; changed: {sum(moved.values())} ({dict(moved)})"
+    )
+    print(f"all changed readings: {dict(changes(old, new))}")
+
+
 def report_set(rows: list[dict[str, Any]], old_r: Reader, new_r: Reader, show: int) -> None:
     old = [reading(old_r, r) for r in rows]
     new = [reading(new_r, r) for r in rows]
@@ -144,13 +156,7 @@ def report_set(rows: list[dict[str, Any]], old_r: Reader, new_r: Reader, show: i
             if g != t
         )
         print(f"{name} reader's errors: {dict(wrong) or 'none'}")
-    ok_old = [i for i, o in enumerate(old) if o[0] == "ok"]
-    moved = changes([old[i] for i in ok_old], [new[i] for i in ok_old])
-    print(
-        f"old 'ok' readings: {len(ok_old)}; changed by the new reader: {sum(moved.values())} "
-        f"({dict(moved)})"
-    )
-    print(f"all changed readings: {dict(changes(old, new))}")
+    report_changes("", old, new)
     shown = [i for i in range(len(rows)) if old[i] != new[i]][:show]
     for i in shown:
         text = rows[i]["text"].replace("\n", "⏎")
@@ -160,13 +166,7 @@ def report_set(rows: list[dict[str, Any]], old_r: Reader, new_r: Reader, show: i
 def report_store(rows: list[dict[str, Any]], old_r: Reader, new_r: Reader) -> None:
     old = [reading(old_r, r) for r in rows]
     new = [reading(new_r, r) for r in rows]
-    ok_old = [i for i, o in enumerate(old) if o[0] == "ok"]
-    moved = changes([old[i] for i in ok_old], [new[i] for i in ok_old])
-    print(
-        f"stored model decisions: {len(rows)}; old 'ok': {len(ok_old)}; changed: "
-        f"{sum(moved.values())} ({dict(moved)})"
-    )
-    print(f"all changed readings: {dict(changes(old, new))}")
+    report_changes(f"stored model decisions: {len(rows)}; ", old, new)
 
 
 def main() -> None:
