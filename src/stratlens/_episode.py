@@ -9,8 +9,9 @@ a result); an infrastructure error ends it as failed, to be played again by the 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -20,7 +21,38 @@ from stratlens.agents import Agent, Decision, Turn
 from stratlens.errors import ContextLengthError
 from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, sample_chance
 from stratlens.games.prompts import render
-from stratlens.results.store import Store
+from stratlens.results.store import AgentRole
+
+
+class EpisodeLog(Protocol):
+    """Where an episode is written as it is played: the store (`stratlens.results.store.Store`)
+    or anything with the same three methods (an in-memory record of one episode)."""
+
+    def start_episode(
+        self, episode_id: str, run_id: str, game_id: str, role: int, idx: int, seed: int
+    ) -> None: ...
+
+    def add_decision(
+        self,
+        episode_id: str,
+        run_id: str,
+        step: int,
+        player: int,
+        agent: AgentRole,
+        model: str,
+        decision: Decision,
+        action_label: str | None,
+        legal_actions: Mapping[int, str],
+    ) -> int: ...
+
+    def finish_episode(
+        self,
+        episode_id: str,
+        status: str,
+        returns: Sequence[float] | None = None,
+        subject_payoff: float | None = None,
+        error: str | None = None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +73,7 @@ class EpisodeRunner:
         protocol: str,
         subject: Agent,
         opponent: Agent,
-        store: Store,
+        store: EpisodeLog,
         budget: CostBudget | None = None,
     ) -> None:
         self.run_id = run_id

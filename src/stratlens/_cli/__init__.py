@@ -16,6 +16,7 @@ COMMANDS = (
     "stratlens._cli.compare",
     "stratlens._cli.fit",
     "stratlens._cli.profile",
+    "stratlens._cli.interop",
 )
 
 __all__ = ["COMMANDS", "EXIT_BROKEN_PIPE", "EXIT_USAGE", "Parser"]

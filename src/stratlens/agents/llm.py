@@ -110,13 +110,15 @@ class LLMAgent:
 
     settings: LLMSettings
     options: RunOptions = field(default_factory=RunOptions)
+    #: The client that sends the requests; None: the one ``settings`` name (`make_client`).
+    client: Client | None = None
 
     def __post_init__(self) -> None:
         self._gate = Gate(self.options.max_connections)
         self._policy = RetryPolicy(self.settings.retries, self.settings.backoff)
         self._cache: ResponseCache | None = None
         self._fatal: str | None = None
-        self._client = make_client(self.settings, self.options.max_connections)
+        self._client = self.client or make_client(self.settings, self.options.max_connections)
         self._cache_params = self.settings.cache_params()
 
     @property
