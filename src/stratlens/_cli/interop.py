@@ -70,10 +70,10 @@ def run_import(args: argparse.Namespace) -> int:
     from stratlens.results.store import check_store_location, open_store, resolve_store_path
 
     logs = _inspect_module("stratlens.bridges.inspect_logs")
-    files = logs.log_files(args.logs)
+    found = logs.read_logs(args.logs)  # every log read and checked before the store is opened
     check_store_location(resolve_store_path(args.store))
     with open_store(args.store) as store:
-        report = logs.import_logs(files, store)
+        report = logs.import_logs(found, store)
         where = store.path
     if args.json:
         print(dump_json({**asdict(report), "store": str(where)}))

@@ -79,7 +79,10 @@ def log_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
 
 
 @dataclass
-class _LogRuns:
+class LogRuns:
+    """What a set of logs holds: the runs' configurations and their finished episodes."""
+
+    logs: int = 0
     configs: dict[str, RunConfig] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
@@ -87,7 +90,7 @@ class _LogRuns:
     errored: int = 0
 
 
-def _read(path: Path, into: _LogRuns) -> None:
+def _read(path: Path, into: LogRuns) -> None:
     try:
         log = read_eval_log(str(path))
     except Exception as exc:
@@ -121,13 +124,20 @@ def _read(path: Path, into: _LogRuns) -> None:
         into.episodes.append(record)
 
 
-def import_logs(paths: Sequence[str | os.PathLike[str]], store: Store) -> ImportReport:
-    """Import Inspect logs of stratlens tasks into ``store`` (see the module's documentation)."""
+def read_logs(paths: Sequence[str | os.PathLike[str]]) -> LogRuns:
+    """Read and check every log named (`UsageError` for one that is not a stratlens log)."""
     files = log_files(paths)
-    found = _LogRuns()
+    found = LogRuns(logs=len(files))
     for path in files:
         _read(path, found)
-    report = ImportReport(logs=len(files), errored_samples=found.errored)
+    return found
+
+
+def import_logs(paths: Sequence[str | os.PathLike[str]] | LogRuns, store: Store) -> ImportReport:
+    """Import Inspect logs of stratlens tasks into ``store`` (see the module's documentation);
+    ``paths`` may be what `read_logs` read already."""
+    found = paths if isinstance(paths, LogRuns) else read_logs(paths)
+    report = ImportReport(logs=found.logs, errored_samples=found.errored)
     for run_id, config in found.configs.items():
         report.runs.append(run_id)
         source = found.sources[run_id]
