@@ -52,3 +52,23 @@ def test_no_upward_imports(part: str) -> None:
         )
     ]
     assert bad == []
+
+
+def test_only_the_bridges_import_inspect_ai_and_only_the_cli_imports_the_bridges() -> None:
+    """Inspect AI is an optional extra, imported where it is used (``../shared/DESIGN.md``,
+    "Bridges"): by `stratlens.bridges` alone, which nothing but the CLI's commands import."""
+    inspect_users, bridge_users = [], []
+    for f in sorted(SRC.rglob("*.py")):
+        rel = f.relative_to(SRC)
+        names = _imports(f)
+        if rel.parts[0] == "bridges":
+            continue
+        if any(n == "inspect_ai" or n.startswith("inspect_ai.") for n in names):
+            inspect_users.append(str(rel))
+        if rel.parts[0] != "_cli" and any(n.startswith("stratlens.bridges") for n in names):
+            bridge_users.append(str(rel))
+    assert inspect_users == []
+    assert bridge_users == []
+    assert any(
+        n.startswith("inspect_ai") for f in (SRC / "bridges").glob("*.py") for n in _imports(f)
+    )

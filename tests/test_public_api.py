@@ -97,8 +97,9 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 
 def test_importing_the_cli_and_games_stays_light() -> None:
     code = (
-        "import sys, stratlens.cli, stratlens.games; "
-        "heavy = [m for m in ('litellm', 'torch', 'transformers', 'openai', 'anthropic') "
+        "import sys, stratlens.cli, stratlens.games; stratlens.cli.build_parser(); "
+        "heavy = [m for m in ('litellm', 'torch', 'transformers', 'openai', 'anthropic', "
+        "'inspect_ai') "
         "if m in sys.modules]; print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -21,7 +21,11 @@ from inspect_ai.log import read_eval_log  # noqa: E402
 
 from stratlens import evaluate  # noqa: E402
 from stratlens.bridges.inspect_logs import import_logs  # noqa: E402
-from stratlens.bridges.inspect_tasks import inspect_config, suite  # noqa: E402
+from stratlens.bridges.inspect_tasks import (  # noqa: E402
+    inspect_config,
+    offline_tokenizer_cache,
+    suite,
+)
 from stratlens.cli import main  # noqa: E402
 from stratlens.errors import UsageError  # noqa: E402
 from stratlens.results import load_decisions, load_episodes  # noqa: E402
@@ -42,7 +46,9 @@ def scripted(req: Request) -> Reply:
     h = int(hashlib.sha256(prompt.encode()).hexdigest(), 16)
     if h % 6 == 0:
         return Reply("I would rather not commit to anything here.")
-    return Reply(f"Weighing what the other player wants.\nFinal answer: {options[h % len(options)]}")
+    return Reply(
+        f"Weighing what the other player wants.\nFinal answer: {options[h % len(options)]}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +58,7 @@ def server() -> Iterator[FakeLLMServer]:
 
 
 @pytest.fixture(scope="module")
-def both_runs(
-    server: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, object]:
+def both_runs(server: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """The same model on the same seeds, by ``inspect eval`` and by ``stratlens eval``."""
     tmp = tmp_path_factory.mktemp("both")
     mp = pytest.MonkeyPatch()
@@ -130,7 +134,9 @@ def test_an_import_has_the_decisions_of_stratlens_eval_on_the_same_seeds(
     assert set(failures.agent) == {"subject"}
     eps_i = load_episodes(str(tmp / "imported.db")).sort_values(["game_id", "role", "idx"])
     eps_e = load_episodes(str(tmp / "eval.db")).sort_values(["game_id", "role", "idx"])
-    assert eps_i.subject_payoff.tolist() == pytest.approx(eps_e.subject_payoff.tolist(), nan_ok=True)
+    assert eps_i.subject_payoff.tolist() == pytest.approx(
+        eps_e.subject_payoff.tolist(), nan_ok=True
+    )
     assert eps_i.status.tolist() == eps_e.status.tolist()
 
 
@@ -254,3 +260,18 @@ def test_a_task_is_the_run_stratlens_eval_would_make() -> None:
                       model_args={"max_attempts": "3"}, suite="classic", seed=2)  # fmt: skip
     assert config.run_id == same.run_id
     assert inspect_config("openai/gpt-4o", suite="classic").run_id != same.run_id
+
+
+def test_tiktoken_finds_o200k_base_in_litellms_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("litellm")
+    url = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    monkeypatch.delenv("DATA_GYM_CACHE_DIR", raising=False)
+    folder = offline_tokenizer_cache()
+    assert folder is not None
+    # tiktoken's cache key: the SHA-1 of the file's address
+    assert (Path(folder) / hashlib.sha1(url.encode()).hexdigest()).is_file()
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    assert offline_tokenizer_cache() == str(tmp_path)

@@ -7,9 +7,9 @@ the way the runner rendered it (`stratlens.games.prompts.render`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -112,15 +112,16 @@ def selected_runs(store: Store, run: str | None) -> list[str]:
 def read_run(store: Store, run_id: str) -> StoredRun:
     """A run's finished episodes (done or failed), in plan order, with prompts and labels."""
     runs = load_runs(store, run_id)
-    row = runs.iloc[0].to_dict()
+    row = {str(k): v for k, v in runs.iloc[0].to_dict().items()}
     episodes = load_episodes(store, run_id)
     decisions = load_decisions(store, run_id, include_opponents=True)
     by_episode = {eid: frame for eid, frame in decisions.groupby("episode_id", sort=False)}
     out: list[EpisodeRecord] = []
     prompts: dict[tuple[str, int, int], str] = {}
-    for ep in episodes.itertuples(index=False):
+    for ep in cast(Iterable[Any], episodes.itertuples(index=False)):
         frame = by_episode.get(ep.episode_id)
-        records = [] if frame is None else [_decision(r) for r in frame.itertuples(index=False)]
+        rows = cast(Iterable[Any], [] if frame is None else frame.itertuples(index=False))
+        records = [_decision(r) for r in rows]
         returns = ep.returns if isinstance(ep.returns, list) else None
         payoff = None if pd.isna(ep.subject_payoff) else float(ep.subject_payoff)
         record = EpisodeRecord(

@@ -176,8 +176,12 @@ def import_logs(paths: Sequence[str | os.PathLike[str]] | LogRuns, store: Store)
 def _messages(stored: StoredRun, record: EpisodeRecord) -> list[ChatMessage]:
     out: list[ChatMessage] = []
     for d in record.subject_decisions:
-        out.append(ChatMessageUser(content=stored.prompts.get((record.episode_id, d.step, d.player), "")))
-        out.append(ChatMessageAssistant(content=final_output(d.raw_output, d.attempts), model=d.model))
+        out.append(
+            ChatMessageUser(content=stored.prompts.get((record.episode_id, d.step, d.player), ""))
+        )
+        out.append(
+            ChatMessageAssistant(content=final_output(d.raw_output, d.attempts), model=d.model)
+        )
     return out
 
 
@@ -185,7 +189,9 @@ def _sample(stored: StoredRun, record: EpisodeRecord, config: RunConfig) -> Eval
     mine = record.subject_decisions
     failure = record.failure
     last = mine[-1] if mine else None
-    first = stored.prompts.get((record.episode_id, mine[0].step, mine[0].player), "") if mine else ""
+    first = (
+        stored.prompts.get((record.episode_id, mine[0].step, mine[0].player), "") if mine else ""
+    )
     meta = {
         META_KEY: {
             "run": config.to_json(),
@@ -257,17 +263,23 @@ def export_run(stored: StoredRun, out: Path) -> Path:
             dataset=EvalDataset(name=run["suite"] or "games", samples=len(samples)),
             model=config.model,
             config=EvalConfig(),
-            task_args={"protocol": config.protocol, "opponent": config.opponent,
-                       "episodes": config.episodes, "seed": config.seed},
+            task_args={
+                "protocol": config.protocol,
+                "opponent": config.opponent,
+                "episodes": config.episodes,
+                "seed": config.seed,
+            },
             metadata={META_KEY: config.to_json(), "run_id": config.run_id},
             packages={"stratlens": str(run["package_version"])},
-        ),  # fmt: skip
+        ),
         results=EvalResults(
             total_samples=len(samples),
             completed_samples=len(samples),
             scores=[
                 EvalScore(
-                    name="payoff", scorer="payoff", metrics={"mean": EvalMetric(name="mean", value=mean)}
+                    name="payoff",
+                    scorer="payoff",
+                    metrics={"mean": EvalMetric(name="mean", value=mean)},
                 )
             ],
         ),

@@ -18,6 +18,7 @@ from inspect_ai.model import (
     ChatMessageAssistant,
     ChatMessageUser,
     ContentReasoning,
+    ContentText,
     Model,
     ModelOutput,
 )
@@ -52,9 +53,7 @@ def completion_of(output: ModelOutput, latency_s: float) -> Completion:
             reasoning = "\n\n".join(
                 c.reasoning for c in content if isinstance(c, ContentReasoning) and c.reasoning
             )
-            refusal = "\n".join(
-                str(c.refusal) for c in content if getattr(c, "refusal", None) is not None
-            )
+            refusal = "\n".join(c.text for c in content if isinstance(c, ContentText) and c.refusal)
     usage = output.usage
     return Completion(
         content=output.completion,
@@ -96,4 +95,3 @@ class InspectClient:
 
     async def aclose(self) -> None:
         return None
-

@@ -47,6 +47,7 @@ from stratlens.results.metrics import game_facts, normalised
 from stratlens.runner import DEFAULT_EPISODES, DEFAULT_OPPONENT, SELF, EvalConfig, plan
 from stratlens.runner import resolve_games as _resolve_games
 
+
 def offline_tokenizer_cache() -> str | None:
     """Point tiktoken at the encodings litellm ships, unless a cache is set already.
 
@@ -67,8 +68,6 @@ def offline_tokenizer_cache() -> str | None:
     os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
     return str(folder)
 
-
-offline_tokenizer_cache()
 
 #: The key of the run's configuration in each sample's metadata.
 META_KEY = "stratlens"
@@ -223,7 +222,11 @@ def normalised_payoff(record: EpisodeRecord) -> float:
 
 @scorer(metrics=[mean(), stderr()])
 def payoff() -> Any:
-    """Normalised payoff; metadata: payoff, execution failure, parse status."""
+    """Normalised payoff; metadata: payoff, execution failure, parse status.
+
+    ``execution_failure`` is the model's own (``opponent_failure``: a model opponent's); either
+    ends the episode without an outcome, scored 0 as on the leaderboard. ``parse_status`` is
+    the failing answer's, ``failed_player`` its player (1 or 2)."""
 
     async def score(state: TaskState, target: Target) -> Score:
         record = EpisodeRecord.from_json(state.store.get(RECORD_KEY))
@@ -237,9 +240,10 @@ def payoff() -> Any:
             metadata={
                 "payoff": record.subject_payoff,
                 "returns": record.returns,
-                "execution_failure": failure is not None,
+                "execution_failure": failure is not None and failure.agent == "subject",
+                "opponent_failure": failure is not None and failure.agent == "opponent",
                 "parse_status": failure.parse_status if failure is not None else "ok",
-                "failed_player": None if failure is None else failure.player,
+                "failed_player": None if failure is None else failure.player + 1,
                 "decisions": len(mine),
                 "episode_id": record.episode_id,
                 "game_id": record.game_id,
@@ -251,6 +255,7 @@ def payoff() -> Any:
 
 
 def _task(suite: str | None, name: str, **options: Any) -> Task:
+    offline_tokenizer_cache()
     config = inspect_config(str(get_model()), suite=suite, **options)
     return Task(
         dataset=MemoryDataset(samples(config), name=name),
