@@ -275,3 +275,46 @@ def test_tiktoken_finds_o200k_base_in_litellms_copy(
     assert (Path(folder) / hashlib.sha1(url.encode()).hexdigest()).is_file()
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
     assert offline_tokenizer_cache() == str(tmp_path)
+
+
+def test_batch_mode_reaches_one_shot_games_only(tmp_path: Path) -> None:
+    from inspect_ai.model import get_model
+
+    seen: dict[str, set[object]] = {"matrix": set(), "repeated": set()}
+
+    def reply(messages: list[object], tools: object, choice: object, config: object) -> object:
+        from inspect_ai.model import ModelOutput
+
+        text = messages[-1].text  # type: ignore[attr-defined]
+        kind = "repeated" if "Earlier rounds" in text or "round" in text.lower() else "matrix"
+        seen[kind].add(config.batch)  # type: ignore[attr-defined]
+        found = _OPTIONS.search(text)
+        label = found.group(1).split(", ")[0] if found else "x"
+        return ModelOutput.from_content("mockllm", f"Final answer: {label}")
+
+    model = get_model("mockllm/model", custom_outputs=reply, memoize=False)
+    (log,) = inspect_eval(
+        suite,
+        model=model,
+        task_args={"game": "competitive_baseline,iterated_stag_hunt", "episodes": 1},
+        batch=True,
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert log.status == "success"
+    assert seen["matrix"] == {True}
+    assert seen["repeated"] == {False}
+    # every episode reached an outcome: the scripted answers were read as moves
+    assert all(not s.scores["payoff"].metadata["execution_failure"] for s in log.samples)
+
+
+def test_export_to_one_file_needs_one_run(tmp_path: Path) -> None:
+    store = str(tmp_path / "two.db")
+    for model in ("baseline/minimax", "baseline/trust"):
+        evaluate(model, games=["competitive_baseline"], episodes=1, store=store)
+    one = tmp_path / "one.eval"
+    assert main(["export", "--store", store, "--format", "inspect", str(one)]) == 2
+    assert not one.exists() and list(tmp_path.glob(".*partial*")) == []
+    assert main(["export", "--store", store, "--format", "inspect", str(tmp_path / "all")]) == 0
+    assert len(list((tmp_path / "all").glob("*.eval"))) == 2
+    assert main(["export", "--store", store, "--format", "jsonl", "--run", "zzz", "x.jsonl"]) == 2

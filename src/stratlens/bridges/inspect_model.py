@@ -19,6 +19,7 @@ from inspect_ai.model import (
     ChatMessageUser,
     ContentReasoning,
     ContentText,
+    GenerateConfig,
     Model,
     ModelOutput,
 )
@@ -72,14 +73,20 @@ def completion_of(output: ModelOutput, latency_s: float) -> Completion:
 class InspectClient:
     """A `stratlens.agents._llm_call.Client` over an Inspect `Model`."""
 
-    def __init__(self, model: Model, on_exchange: Exchange | None = None) -> None:
+    def __init__(
+        self,
+        model: Model,
+        on_exchange: Exchange | None = None,
+        config: GenerateConfig | None = None,
+    ) -> None:
         self.model = model
         self.on_exchange = on_exchange
+        self.config = config or GenerateConfig()
 
     async def send(self, messages: list[dict[str, str]]) -> Completion:
         sent = inspect_messages(messages)
         start = time.perf_counter()
-        output = await self.model.generate(sent)
+        output = await self.model.generate(sent, config=self.config)
         if output.error and not output.completion:
             raise RuntimeError(output.error)
         if self.on_exchange is not None:

@@ -30,7 +30,7 @@ from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import ChatMessage, Model, ModelOutput, get_model
+from inspect_ai.model import ChatMessage, GenerateConfig, Model, ModelOutput, get_model
 from inspect_ai.scorer import Score, Target, mean, scorer, stderr
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
@@ -43,7 +43,7 @@ from stratlens.bridges.inspect_model import InspectClient
 from stratlens.contracts import PROTOCOLS
 from stratlens.errors import UsageError
 from stratlens.games import get_game
-from stratlens.results.metrics import game_facts, normalised
+from stratlens.results.metrics import ONE_SHOT_KINDS, game_facts, normalised
 from stratlens.runner import DEFAULT_EPISODES, DEFAULT_OPPONENT, SELF, EvalConfig, plan
 from stratlens.runner import resolve_games as _resolve_games
 
@@ -158,7 +158,9 @@ def samples(config: EvalConfig) -> list[Sample]:
     return out
 
 
-def _model_agent(name: str, model: Model, max_attempts: int, state: TaskState | None) -> LLMAgent:
+def _model_agent(
+    name: str, model: Model, max_attempts: int, state: TaskState | None, one_shot: bool
+) -> LLMAgent:
     def record(sent: list[ChatMessage], output: ModelOutput) -> None:
         if state is None:
             return
@@ -168,7 +170,9 @@ def _model_agent(name: str, model: Model, max_attempts: int, state: TaskState | 
     return LLMAgent(
         LLMSettings(model=name, max_attempts=max_attempts),
         RunOptions(use_cache=False),  # Inspect has its own cache (--cache)
-        client=InspectClient(model, record),
+        # batch mode only where an episode is one call: a turn of a longer game would wait for
+        # a whole batch before the next turn could be asked
+        client=InspectClient(model, record, None if one_shot else GenerateConfig(batch=False)),
     )
 
 
@@ -181,13 +185,14 @@ def play_episode() -> Solver:
         config = config_from_json(meta["run"])
         attempts = int(config.model_args.get("max_attempts", 1))
         state.messages = []
-        subject = _model_agent(config.model, get_model(), attempts, state)
+        one_shot = get_game(meta["game_id"]).kind in ONE_SHOT_KINDS
+        subject = _model_agent(config.model, get_model(), attempts, state, one_shot)
         opponent: Agent
         if config.opponent == SELF:
             opponent = subject
         elif config.opponent.startswith(ROLE_PREFIX):
             role = config.opponent[len(ROLE_PREFIX) :].split("=", 1)[0]
-            opponent = _model_agent(config.opponent, get_model(role=role), attempts, None)
+            opponent = _model_agent(config.opponent, get_model(role=role), attempts, None, one_shot)
         else:
             opponent = make_agent(config.opponent, {})
         recorder = EpisodeRecorder()
