@@ -318,3 +318,23 @@ def test_export_to_one_file_needs_one_run(tmp_path: Path) -> None:
     assert main(["export", "--store", store, "--format", "inspect", str(tmp_path / "all")]) == 0
     assert len(list((tmp_path / "all").glob("*.eval"))) == 2
     assert main(["export", "--store", store, "--format", "jsonl", "--run", "zzz", "x.jsonl"]) == 2
+
+
+def test_an_inspect_limit_ends_the_sample_as_inspect_does(tmp_path: Path) -> None:
+    (log,) = inspect_eval(
+        suite,
+        model="mockllm/model",
+        task_args={"game": "iterated_stag_hunt", "episodes": 1},
+        token_limit=50,  # below one prompt: the first request reaches it
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert log.status == "success" and len(log.samples) == 2
+    for sample in log.samples:
+        assert sample.error is None and sample.limit is not None
+        assert sample.limit.type == "token"
+        assert sample.store["stratlens_episode"]["status"] == "failed"
+    with open_store(tmp_path / "s.db") as store:
+        report = import_logs([tmp_path / "logs"], store)
+        assert store.count_episodes(status="failed") == 2
+    assert report.imported == 2

@@ -24,6 +24,8 @@ from inspect_ai.model import (
     ModelOutput,
 )
 
+from inspect_ai.util import LimitExceededError
+
 from stratlens.agents._llm_call import Completion, FailureKind
 
 #: Inspect's stop reasons in the words of OpenAI's finish reasons (what the agent reads).
@@ -82,15 +84,23 @@ class InspectClient:
         self.model = model
         self.on_exchange = on_exchange
         self.config = config or GenerateConfig()
+        #: An Inspect limit (``--token-limit``, ``--message-limit``, …) reached by a request:
+        #: the agent records the turn as an error, and the solver re-raises this so that
+        #: Inspect ends the sample the way it ends a sample that reaches a limit.
+        self.limit: LimitExceededError | None = None
 
     async def send(self, messages: list[dict[str, str]]) -> Completion:
         sent = inspect_messages(messages)
         start = time.perf_counter()
-        output = await self.model.generate(sent, config=self.config)
-        if output.error and not output.completion:
-            raise RuntimeError(output.error)
-        if self.on_exchange is not None:
-            self.on_exchange(sent, output)
+        try:
+            output = await self.model.generate(sent, config=self.config)
+            if output.error and not output.completion:
+                raise RuntimeError(output.error)
+            if self.on_exchange is not None:
+                self.on_exchange(sent, output)
+        except LimitExceededError as exc:
+            self.limit = exc
+            raise
         return completion_of(output, time.perf_counter() - start)
 
     def classify(self, exc: BaseException) -> FailureKind:
