@@ -23,7 +23,6 @@ from inspect_ai.model import (
     Model,
     ModelOutput,
 )
-
 from inspect_ai.util import LimitExceededError
 
 from stratlens.agents._llm_call import Completion, FailureKind
