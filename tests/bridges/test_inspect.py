@@ -338,3 +338,53 @@ def test_an_inspect_limit_ends_the_sample_as_inspect_does(tmp_path: Path) -> Non
         report = import_logs([tmp_path / "logs"], store)
         assert store.count_episodes(status="failed") == 2
     assert report.imported == 2
+
+
+def test_a_model_opponent_plays_through_an_inspect_model_role(tmp_path: Path) -> None:
+    from inspect_ai.model import (
+        ChatCompletionChoice,
+        ChatMessageAssistant,
+        Logprob,
+        Logprobs,
+        ModelOutput,
+        TopLogprob,
+        get_model,
+    )
+
+    def answer(first: bool) -> object:
+        def reply(messages: list[object], tools: object, choice: object, config: object) -> object:
+            text = messages[-1].text  # type: ignore[attr-defined]
+            found = _OPTIONS.search(text)
+            options = found.group(1).split(", ") if found else ["x"]
+            label = options[0] if first else options[-1]
+            probs = Logprobs(content=[Logprob(token=label, logprob=-0.25,
+                                              top_logprobs=[TopLogprob(token="x", logprob=-2.0)])])  # fmt: skip
+            message = ChatMessageAssistant(content=f"Final answer: {label}", model="mockllm")
+            return ModelOutput(
+                model="mockllm",
+                choices=[ChatCompletionChoice(message=message, stop_reason="stop", logprobs=probs)],
+            )
+
+        return reply
+
+    subject = get_model("mockllm/model", custom_outputs=answer(True), memoize=False)
+    rival = get_model("mockllm/rival", custom_outputs=answer(False), memoize=False)
+    (log,) = inspect_eval(
+        suite,
+        model=subject,
+        model_roles={"rival": rival},
+        task_args={"game": "competitive_baseline", "episodes": 1, "opponent": "role:rival"},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert log.status == "success" and len(log.samples) == 2
+    with open_store(tmp_path / "s.db") as store:
+        import_logs([tmp_path / "logs"], store)
+    frame = load_decisions(str(tmp_path / "s.db"), include_opponents=True)
+    assert set(frame[frame.agent == "opponent"].model) == {"role:rival=mockllm/rival"}
+    # the subject picks its first option, the rival its last: the roles were not mixed up
+    for row in frame.itertuples():
+        labels = list(row.legal_actions.values())
+        assert row.action_label == (labels[0] if row.agent == "subject" else labels[-1])
+        assert row.logprobs == [[row.action_label, -0.25, [["x", -2.0]]]]
+    assert set(load_episodes(str(tmp_path / "s.db")).opponent) == {"role:rival=mockllm/rival"}

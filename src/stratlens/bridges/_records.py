@@ -41,6 +41,7 @@ class DecisionRecord:
     latency_s: float
     error: str | None
     cached: bool = False
+    logprobs: list[Any] | None = None
 
     def decision(self) -> Decision:
         return Decision(
@@ -53,6 +54,7 @@ class DecisionRecord:
                 self.prompt_tokens, self.completion_tokens, self.reasoning_tokens, self.cost_usd
             ),
             latency_s=self.latency_s,
+            logprobs=self.logprobs,
             error=self.error,
             cached=self.cached,
         )
@@ -156,6 +158,7 @@ class EpisodeRecorder:
                 latency_s=decision.latency_s,
                 error=decision.error,
                 cached=decision.cached,
+                logprobs=decision.logprobs,
             )
         )
         return len(record.decisions)

@@ -78,6 +78,7 @@ def _decision(row: Any) -> DecisionRecord:
         latency_s=float(row.latency_s),
         error=None if pd.isna(row.error) else str(row.error),
         cached=bool(row.cached),
+        logprobs=row.logprobs if isinstance(row.logprobs, list) else None,
     )
 
 

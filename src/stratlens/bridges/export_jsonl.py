@@ -72,6 +72,7 @@ def decision_lines(stored: StoredRun) -> Iterator[dict[str, Any]]:
                 "cost_usd": d.cost_usd,
                 "latency_s": d.latency_s,
                 "cached": d.cached,
+                "logprobs": d.logprobs,
                 "labels": stored.labels.get(key, {}),
                 "episode_status": ep.status,
                 "payoff": ep.subject_payoff,

@@ -25,7 +25,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.util import LimitExceededError
 
-from stratlens.agents._llm_call import Completion, FailureKind
+from stratlens.agents._llm_call import Completion, FailureKind, compact_logprobs
 
 #: Inspect's stop reasons in the words of OpenAI's finish reasons (what the agent reads).
 _FINISH = {"max_tokens": "length", "model_length": "length", "content_filter": "content_filter"}
@@ -47,9 +47,12 @@ def inspect_messages(messages: list[dict[str, str]]) -> list[ChatMessage]:
 def completion_of(output: ModelOutput, latency_s: float) -> Completion:
     """The parts of an Inspect output that stratlens keeps (see `Completion`)."""
     reasoning, refusal, finish = "", "", ""
+    logprobs = None
     if output.choices:
         choice = output.choices[0]
         finish = _FINISH.get(choice.stop_reason, choice.stop_reason)
+        if choice.logprobs is not None:
+            logprobs = compact_logprobs(choice.logprobs.content)
         content = choice.message.content
         if isinstance(content, list):
             reasoning = "\n\n".join(
@@ -67,7 +70,7 @@ def completion_of(output: ModelOutput, latency_s: float) -> Completion:
         reasoning_tokens=int(usage.reasoning_tokens or 0) if usage else 0,
         cost_usd=float(usage.total_cost or 0.0) if usage else 0.0,
         latency_s=float(output.time) if output.time is not None else latency_s,
-        logprobs=None,
+        logprobs=logprobs,
     )
 
 
