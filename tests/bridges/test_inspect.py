@@ -357,8 +357,8 @@ def test_a_model_opponent_plays_through_an_inspect_model_role(tmp_path: Path) ->
             found = _OPTIONS.search(text)
             options = found.group(1).split(", ") if found else ["x"]
             label = options[0] if first else options[-1]
-            probs = Logprobs(content=[Logprob(token=label, logprob=-0.25,
-                                              top_logprobs=[TopLogprob(token="x", logprob=-2.0)])])  # fmt: skip
+            top = [TopLogprob(token="x", logprob=-2.0)]
+            probs = Logprobs(content=[Logprob(token=label, logprob=-0.25, top_logprobs=top)])
             message = ChatMessageAssistant(content=f"Final answer: {label}", model="mockllm")
             return ModelOutput(
                 model="mockllm",
