@@ -10,9 +10,13 @@ background threads cannot slow the next):
 - ``aiohttp``: bare ``aiohttp`` posts, the floor of what Python can do here;
 - ``openai``: a bare ``openai.AsyncOpenAI`` client;
 - ``litellm``: bare ``litellm.acompletion`` calls;
+- ``litellm-quiet``: the same with litellm's logging switches off (`QUIET_SWITCHES`), to
+  measure what they save;
 - ``stratlens``: the stratlens agent (`LLMAgent`: gate, retry policy, answer parsing, response
   cache on a fresh file, every request a cache miss) with its litellm client;
 - ``stratlens-http``: the same agent with ``-M client=http`` (OpenAI-compatible servers);
+- ``stratlens-default``: the same agent without ``-M client`` (what an ``openai/`` model with
+  an ``api_base`` gets by default);
 - ``http-unfrozen``: ``stratlens-http`` with the whole heap left to the garbage collector.
 
 The stratlens clients run inside `stratlens._gc.frozen_heap`, as the runner plays a run;
@@ -53,7 +57,23 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("OPENAI_API_KEY", "sk-bench-0000000000000000")
 
-CLIENTS = ("aiohttp", "openai", "litellm", "stratlens", "stratlens-http", "http-unfrozen")
+CLIENTS = (
+    "aiohttp",
+    "openai",
+    "litellm",
+    "litellm-quiet",
+    "stratlens",
+    "stratlens-http",
+    "stratlens-default",
+    "http-unfrozen",
+)
+#: litellm's own switches for logging and bookkeeping that change no answer and no cost.
+QUIET_SWITCHES = {
+    "turn_off_message_logging": True,  # no messages in logging payloads
+    "logging": False,
+    "disable_token_counter": True,
+    "disable_streaming_logging": True,
+}
 Send = Callable[[], Awaitable[None]]
 
 
@@ -117,10 +137,13 @@ async def make_client(name: str, url: str, connections: int, cache_dir: str) -> 
             assert out.choices[0].message.content
 
         return send_openai
-    if name == "litellm":
+    if name in ("litellm", "litellm-quiet"):
         import litellm
 
         litellm.suppress_debug_info = True
+        if name == "litellm-quiet":
+            for switch, value in QUIET_SWITCHES.items():
+                setattr(litellm, switch, value)
 
         async def send_litellm() -> None:
             out = await litellm.acompletion(
@@ -137,8 +160,10 @@ async def make_client(name: str, url: str, connections: int, cache_dir: str) -> 
 
     from stratlens.agents.llm import LLMAgent, RunOptions, parse_settings
 
-    client_arg = "litellm" if name == "stratlens" else "http"
-    settings = parse_settings("openai/gpt-4o-mini", {"api_base": url, "client": client_arg})
+    args = {"api_base": url}
+    if name != "stratlens-default":
+        args["client"] = "litellm" if name == "stratlens" else "http"
+    settings = parse_settings("openai/gpt-4o-mini", args)
     cache = str(Path(cache_dir) / f"cache-{name}-{connections}.db")
     agent = LLMAgent(settings, RunOptions(max_connections=connections, cache=cache))
     seeds = itertools.count()  # every request another sample: a cache miss
@@ -250,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{m['rps'] / ideal:>6.2f} {cpu[name]:>6.2f}",
                     flush=True,
                 )
-            for name in ("stratlens-http", "http-unfrozen"):
+            for name in ("stratlens-http", "stratlens-default", "http-unfrozen"):
                 if name in gc_stats:
                     heap, count, longest = gc_stats[name]
                     print(
@@ -260,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             if "openai" in cpu:
                 beside = [
                     f"{name} {cpu[name] - cpu['openai']:+.2f} ms"
-                    for name in ("stratlens", "stratlens-http")
+                    for name in ("stratlens", "stratlens-http", "stratlens-default")
                     if name in cpu
                 ]
                 print(f"{'':>11} CPU per request beside bare openai: {', '.join(beside)}")

@@ -2,7 +2,8 @@
 
 The tests never touch the working directory's ``results/`` (the user's own store and response
 cache): the default store and cache point into a temporary folder for the whole session, for
-this process and the CLI processes it starts, whatever the user's environment says; and the
+this process and the CLI processes it starts, whatever the user's environment says (so does the
+file of game structure features, which would otherwise go to ``~/.cache``); and the
 session fails if ``results/`` changed while it ran.
 """
 
@@ -23,6 +24,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 SESSION_RESULTS = Path(tempfile.mkdtemp(prefix="stratlens-tests-"))
 os.environ["STRATLENS_STORE"] = str(SESSION_RESULTS / "stratlens.db")
 os.environ["STRATLENS_CACHE"] = str(SESSION_RESULTS / "cache.db")
+os.environ["STRATLENS_STRUCTURE_CACHE"] = str(SESSION_RESULTS / "structure.json")
 _USER_RESULTS = Path.cwd() / "results"
 
 

@@ -2,7 +2,7 @@
 
 The public API: `evaluate` plays a suite for one model and writes the store; `load_decisions`
 reads it back as a DataFrame. Names are resolved on first use, so ``import stratlens.games``
-does not pull in the runner, the store or pandas.
+does not pull in the runner, the store, pandas or the package metadata.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from stratlens._version import __version__
-
 if TYPE_CHECKING:
+    from stratlens._version import __version__
     from stratlens.errors import StratlensError, UsageError
     from stratlens.results import load_decisions
     from stratlens.runner import EvalConfig, RunReport, evaluate
 
 _EXPORTS = {
+    "__version__": "stratlens._version",  # importlib.metadata is slow to import: on first use
     "EvalConfig": "stratlens.runner",
     "RunReport": "stratlens.runner",
     "evaluate": "stratlens.runner",

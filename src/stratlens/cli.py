@@ -10,6 +10,7 @@ exit status 2, before anything is written.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -18,15 +19,25 @@ from importlib import import_module
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
-def build_parser() -> Parser:
-    from importlib.metadata import PackageNotFoundError, version
+class _Version(argparse.Action):
+    """``--version``: reads the installed metadata only when asked (importlib.metadata is slow
+    to import, and every other command would pay for it)."""
 
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings, dest, default=argparse.SUPPRESS, nargs=0, help="show the version"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from stratlens._version import __version__
+
+        print(f"stratlens {__version__}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
+def build_parser() -> Parser:
     p = Parser(prog="stratlens", description="How language models reason strategically.")
-    try:
-        release = version("stratlens")
-    except PackageNotFoundError:  # a source tree that is not installed
-        release = "0.0.0"
-    p.add_argument("--version", action="version", version=f"stratlens {release}")
+    p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name in COMMANDS:
         import_module(name).add_parser(sub)

@@ -3,7 +3,8 @@
 Each test scripts the fake server (`tests.agents.llm_server`), builds the agent as the runner
 does (`make_agent` with ``-M`` arguments, ``api_base`` pointing at the server), and asks it for
 one decision on a real game prompt. ``HTTP`` is the OpenAI model again, sent by the plain HTTP
-client (``-M client=http``) instead of litellm: the OpenAI-format cases run through both.
+client (the default for ``openai/`` with an ``api_base``) instead of litellm (``OPENAI`` is sent
+with ``-M client=litellm``): the OpenAI-format cases run through both.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ OPENAI_KEY = "sk-test-9c41e07d2b5a4f6e8d13"
 ANTHROPIC_KEY = "sk-ant-" + "test-3f8a6c0e1d9b7a52"  # split: a fake key, not a leaked one
 OPENAI = "openai/gpt-4o-mini"
 ANTHROPIC = "anthropic/claude-sonnet-4-5"
-HTTP = "http:" + OPENAI  # OPENAI through -M client=http
+HTTP = "http:" + OPENAI  # OPENAI through -M client=http (OPENAI: -M client=litellm)
 CLIENTS = [OPENAI, HTTP]
 
 
@@ -51,6 +52,8 @@ def agent(
 ) -> LLMAgent:
     if model.startswith("http:"):
         model, args = model.removeprefix("http:"), {"client": "http", **args}
+    elif model.startswith("openai/"):  # with an api_base the default client is http
+        args = {"client": "litellm", **args}
     base = srv.url + "/v1" if model.startswith("openai/") else srv.url
     options = RunOptions(
         max_connections=4, cache=str(cache) if cache else None, use_cache=cache is not None
@@ -104,6 +107,31 @@ def test_cost_comes_from_the_local_price_map(srv: FakeLLMServer, model: str) -> 
     # a model the price map does not know costs nothing rather than a guess
     d = act(agent(srv, "openai/unpriced-test-model"))
     assert d.usage.cost_usd == 0.0 and d.parse_status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("args", "sent_by"),
+    [
+        ({}, "http"),  # an OpenAI-compatible server given by api_base: the fast client
+        ({"client": "litellm"}, "litellm"),  # kept on request
+    ],
+)
+def test_the_default_client_for_a_server_given_by_api_base(
+    srv: FakeLLMServer, args: dict[str, str], sent_by: str
+) -> None:
+    srv.script = lambda req: Reply("Final answer: row 1")
+    options = RunOptions(max_connections=4, use_cache=False)
+    with run_options(options):
+        built = make_agent(OPENAI, {"api_base": srv.url + "/v1", "backoff": "0.01", **args})
+    assert isinstance(built, LLMAgent)
+    d = act(built)
+    assert (d.action, d.parse_status) == (1, "ok")
+    [req] = srv.log
+    agent_header = req.headers.get("user-agent", "").lower()
+    # litellm sends through the openai SDK (its x-stainless-* headers), the http client through
+    # aiohttp.
+    assert ("aiohttp" in agent_header) == (sent_by == "http")
+    assert any(h.startswith("x-stainless") for h in req.headers) == (sent_by == "litellm")
 
 
 @pytest.mark.parametrize(

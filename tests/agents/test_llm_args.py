@@ -124,3 +124,19 @@ def test_cli_rejects_bad_arguments_before_writing(
         err == "stratlens: error: -M temperature='9' for openai/gpt-4o: expected number in [0, 2]\n"
     )
     assert not store.exists() and not cache.exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "args", "client"),
+    [
+        ("openai/my-model", {"api_base": "http://127.0.0.1:30000/v1"}, "http"),
+        ("hosted_vllm/ckpts/step-1", {"api_base": "http://127.0.0.1:8000/v1"}, "http"),
+        ("openai/gpt-4o", {}, "litellm"),  # OpenAI itself: litellm's translations and prices
+        ("ollama/llama3.1", {"api_base": "http://127.0.0.1:11434"}, "litellm"),  # not OpenAI's API
+        ("openai/my-model", {"api_base": "http://h:1/v1", "client": "litellm"}, "litellm"),
+        ("openai/my-model", {"api_base": "http://h:1/v1", "thinking_budget": "2048"}, "litellm"),
+        ("openai/gpt-4o", {"client": "http"}, "http"),
+    ],
+)
+def test_the_client_each_model_is_sent_by(model: str, args: dict[str, str], client: str) -> None:
+    assert parse_settings(model, args).transport == client

@@ -153,6 +153,32 @@ def test_max_cost_stops_cleanly_and_a_rerun_resumes(srv: FakeLLMServer, tmp_path
     assert len(eps) == 10 and (eps.status == "done").all()
 
 
+def test_a_run_begun_through_litellm_resumes_through_the_default_http_client(
+    srv: FakeLLMServer, tmp_path: Path
+) -> None:
+    # Runs made before http became the default for an api_base server were sent by litellm:
+    # without -M client they resume as the same run, and nothing is asked twice.
+    srv.script = lambda req: Reply(answer(req).content, prompt_tokens=1000, completion_tokens=1000)
+    kw = {
+        "games": ["prisoners_dilemma"],
+        "episodes": 5,
+        "store": str(tmp_path / "s.db"),
+        "cache": str(tmp_path / "c.db"),
+        "concurrency": 2,
+        "opponent": "baseline/random",
+    }
+    first = evaluate(MODEL, model_args=_args(srv, client="litellm"), max_cost=0.0032, **kw)  # type: ignore[arg-type]
+    assert first.stopped is not None and srv.answered() == 4
+    second = evaluate(MODEL, model_args=_args(srv), max_cost=1.0, **kw)  # type: ignore[arg-type]
+    assert second.run_id == first.run_id
+    assert (second.played, second.failed) == (6, 0) and srv.answered() == 10
+    assert second.run_cost_usd == pytest.approx(10 * 0.00075)  # the same price either way
+    agents = [r.headers.get("user-agent", "").lower() for r in srv.log]
+    assert ["aiohttp" in a for a in agents] == [False] * 4 + [True] * 6
+    eps = load_episodes(str(tmp_path / "s.db"), run=first.run_id)
+    assert len(eps) == 10 and (eps.status == "done").all()
+
+
 def test_cost_budget_learns_its_estimate_and_never_overcommits() -> None:
     def spent(cost: float, cached: bool = False) -> Decision:
         return Decision(0, "ok", usage=Usage(cost_usd=cost), cached=cached)

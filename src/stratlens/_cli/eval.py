@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import sys
 from typing import Any
@@ -31,6 +30,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from stratlens._cli._common import EXIT_FAILED, dump_json
     from stratlens.agents import parse_model_args
     from stratlens.results.store import open_store

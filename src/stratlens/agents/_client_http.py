@@ -5,7 +5,8 @@ concurrency. litellm spends a few milliseconds of CPU on every request (request 
 logging payloads, cost bookkeeping), which caps one process at a few hundred requests per
 second; this client spends a fraction of a millisecond, so a local server is the limit, not
 the evaluator (``bench/concurrency.py`` measures both). It is the default for ``hosted_vllm/``
-and chosen for ``openai/`` with ``-M client=http``.
+and for ``openai/`` with an ``api_base`` (`LLMSettings.transport`), and chosen for any other
+``openai/`` model with ``-M client=http``.
 
 It posts ``{"model", "messages", **generation parameters}`` to ``{api_base}/chat/completions``
 (the URL litellm would use) with the key from the provider's environment variable as a bearer

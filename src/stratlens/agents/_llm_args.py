@@ -46,7 +46,7 @@ MODEL_ARGS = {
     "retries": "integer in [0, 20]",
     "backoff": "seconds, >= 0",
     "client": "litellm|http (http: OpenAI-compatible servers without litellm; "
-    "the default for hosted_vllm/)",
+    "the default for hosted_vllm/ and for openai/ with api_base)",
 }
 
 
@@ -68,14 +68,24 @@ class LLMSettings:
     timeout: float = 120.0
     retries: int = 6
     backoff: float = 1.0
-    client: str | None = None  # None: http for hosted_vllm/, litellm otherwise
+    client: str | None = None  # None: see `transport`
 
     @property
     def transport(self) -> str:
-        """The client that sends the requests: ``litellm`` or ``http``."""
+        """The client that sends the requests: ``litellm`` or ``http``.
+
+        ``-M client`` if given; else ``http`` for ``hosted_vllm/`` models and for ``openai/``
+        models with an ``api_base`` (an OpenAI-compatible server: vLLM, SGLang, llama.cpp, a
+        local proxy) unless they ask for Anthropic-style thinking, which only litellm sends;
+        else ``litellm``. The client is not part of a run's identity, so a run started with
+        one resumes with the other.
+        """
         if self.client is not None:
             return self.client
-        return "http" if self.model.startswith("hosted_vllm/") else "litellm"
+        if self.model.startswith("hosted_vllm/"):
+            return "http"
+        served = self.model.startswith("openai/") and self.api_base is not None
+        return "http" if served and self.thinking_budget is None else "litellm"
 
     def generation_params(self) -> dict[str, Any]:
         """What is sent besides the model and the messages (and keyed in the cache)."""

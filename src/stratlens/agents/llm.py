@@ -9,8 +9,9 @@ never taken as arguments.
 
 Requests go through one of two clients (`stratlens.agents._llm_call.Client`): litellm, for
 every provider, or a plain HTTP client for OpenAI-compatible servers (``-M client=http``; the
-default for ``hosted_vllm/``), which costs far less CPU per request. Both share the gate, the
-retry policy, the cache and the answer reading, and give the same `Decision`.
+default for ``hosted_vllm/`` and for ``openai/`` with an ``api_base``), which costs far less
+CPU per request. Both share the gate, the retry policy, the cache and the answer reading, and
+give the same `Decision`.
 
 ``-M`` arguments (checked by `stratlens.agents._llm_args`): ``api_base``, ``temperature``,
 ``top_p``, ``max_tokens``, ``reasoning_effort``, ``thinking_budget`` (Anthropic extended

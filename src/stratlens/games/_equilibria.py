@@ -6,16 +6,16 @@ of the game (`scaled_tol`), so a game and its rescaling give the same answers.
 
 Nash equilibria come from nashpy (vertex enumeration, with support enumeration as the
 fallback); security levels and mixed dominance from linear programs (`scipy.optimize.linprog`).
+Both are imported inside the functions that solve: importing them costs more than half a second,
+and `stratlens games list` and the play loop never solve.
 """
 
 from __future__ import annotations
 
 import warnings
 
-import nashpy
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linprog
 
 Array = npt.NDArray[np.float64]
 Cell = tuple[int, int]
@@ -87,6 +87,8 @@ def _normalised(m: Array) -> Array:
 
 def _candidates(a: Array, b: Array) -> list[Profile]:
     """Extreme equilibria by vertex enumeration; support enumeration if that fails."""
+    import nashpy
+
     na, nb = _normalised(a), _normalised(b)
     game = nashpy.Game(na, nb)
     found: list[Profile] = []
@@ -168,6 +170,8 @@ def maximin_strategy(m: Array) -> tuple[float, Array]:
     Linear program: maximise v subject to (xᵀm)_j ≥ v for every column j, x in the simplex.
     For player 2 pass ``B.T``.
     """
+    from scipy.optimize import linprog
+
     rows, cols = m.shape
     c = np.zeros(rows + 1)
     c[-1] = -1.0  # minimise -v
@@ -215,6 +219,8 @@ def _mixed_dominated(m: Array, i: int, others: list[int], tol: float) -> bool:
         return False
     if np.any(m[others].max(axis=0) <= m[i] + tol):  # some column where nothing beats row i
         return False
+    from scipy.optimize import linprog
+
     k, cols = len(others), m.shape[1]
     c = np.zeros(k + 1)
     c[-1] = -1.0

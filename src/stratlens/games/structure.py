@@ -30,12 +30,14 @@ identity, rules, actions, payoff tables and its structure.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import numpy as np
 import pyspiel
 
 from stratlens.games import _equilibria as eq
+from stratlens.games import _structure_file
 from stratlens.games._extract import (
     bimatrix,
     is_simultaneous,
@@ -230,13 +232,20 @@ def _compute(spec: GameSpec) -> dict[str, Any]:
 
 
 def structure(spec: GameSpec) -> dict[str, Any]:
-    """The structure features of ``spec`` (keys: `STRUCTURE_KEYS`), computed once per game id.
+    """The structure features of ``spec`` (keys: `STRUCTURE_KEYS`), computed once per game.
 
-    Returns a fresh copy; the cached record is never handed out.
+    Kept in memory per game id, and between processes in a file keyed by the game's definition
+    and the code version (`stratlens.games._structure_file`). The record is JSON-ready, and
+    the same whether computed or read back. Returns a fresh copy; the cached record is never
+    handed out.
     """
     cached = _CACHE.get(spec.id)
     if cached is None:
-        cached = _CACHE[spec.id] = _compute(spec)
+        cached = _structure_file.lookup(spec)
+        if cached is None:
+            cached = json.loads(json.dumps(_compute(spec)))
+            _structure_file.store(spec, cached)
+        _CACHE[spec.id] = cached
     return copy.deepcopy(cached)
 
 

@@ -12,8 +12,9 @@ read, the trace gets no label (``TextLabel.error``) and nothing is cached.
 Requests go through the API agents' machinery (`stratlens.agents.llm.make_client`, the gate and
 the one retry policy), so the judge is reached as a played model is: through litellm, or the
 plain HTTP client for an OpenAI-compatible server (``-M client=http``, the default for
-``hosted_vllm/``). `JudgeClassifier.classify` may be called from inside a running event loop
-(a notebook): it then runs its own loop in a worker thread.
+``hosted_vllm/`` and for ``openai/`` with an ``api_base``). `JudgeClassifier.classify` may be
+called from inside a running event loop (a notebook): it then runs its own loop in a worker
+thread.
 
 ``judge:hf/<path>`` judges with a local checkpoint or GGUF file instead (as the ``hf/`` agent
 loads it): the rubric and the trace go through its chat template, the requests in flight
