@@ -336,18 +336,21 @@ async def _play_run(
 
             await asyncio.gather(*(one(t) for t in todo))
             waited: set[str] = set()
-            while play.wait and not (budget.stopped or fatal):
+            while not (budget.stopped or fatal):
                 others = [t for t in todo if _elsewhere(outcomes.get(t.episode_id))]
                 if not others:
                     break
+                await asyncio.gather(*(one(t) for t in others))  # done there, or ours now
+                still = [t for t in others if _elsewhere(outcomes.get(t.episode_id))]
+                if not (still and play.wait):
+                    break
                 if not waited:
                     play.notify(
-                        f"waiting for {len(others)} episodes being played by another process "
-                        f"({_holders(outcomes, others)})"
+                        f"waiting for {len(still)} episodes being played by another process "
+                        f"({_holders(outcomes, still)})"
                     )
-                waited.update(t.episode_id for t in others)
+                waited.update(t.episode_id for t in still)
                 await asyncio.sleep(play.poll_s)
-                await asyncio.gather(*(one(t) for t in others))
         if fatal:
             raise fatal[0]
         row = store.conn.execute(
