@@ -9,32 +9,16 @@ records how many bytes it cut. The answer was read from the whole reply before i
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from stratlens.errors import UsageError
+from stratlens._limits import (
+    DEFAULT_MAX_REPLY_BYTES,
+    MAX_REPLY_ENV_VAR,
+    MIN_REPLY_BYTES,
+    resolve_max_reply_bytes,
+)
 
-#: What the store keeps at most of one decision's raw output and reasoning, together.
-DEFAULT_MAX_REPLY_BYTES = 64 * 1024
-MAX_REPLY_ENV_VAR = "STRATLENS_MAX_REPLY_BYTES"
-#: The smallest cap: room for a marker and some text on either side of it.
-MIN_REPLY_BYTES = 256
 _TAIL_SHARE = 0.25
-
-
-def resolve_max_reply_bytes(value: int | None = None) -> int:
-    """``value``, else ``$STRATLENS_MAX_REPLY_BYTES``, else `DEFAULT_MAX_REPLY_BYTES`."""
-    if value is None:
-        raw = os.environ.get(MAX_REPLY_ENV_VAR)
-        if not raw:
-            return DEFAULT_MAX_REPLY_BYTES
-        try:
-            value = int(raw)
-        except ValueError:
-            raise UsageError(f"${MAX_REPLY_ENV_VAR} must be a number of bytes, got {raw!r}") from None
-    if value < MIN_REPLY_BYTES:
-        raise UsageError(f"the reply size limit must be at least {MIN_REPLY_BYTES} bytes, got {value}")
-    return int(value)
 
 
 def _marker(cut: int) -> str:
@@ -116,3 +100,15 @@ def fit_text(raw: str, reasoning: str, limit: int) -> StoredText:
         reasoning_bytes,
         raw_cut.cut_bytes + reasoning_cut.cut_bytes,
     )
+
+
+__all__ = [
+    "DEFAULT_MAX_REPLY_BYTES",
+    "MAX_REPLY_ENV_VAR",
+    "MIN_REPLY_BYTES",
+    "Cut",
+    "StoredText",
+    "cut",
+    "fit_text",
+    "resolve_max_reply_bytes",
+]
