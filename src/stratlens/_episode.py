@@ -149,9 +149,7 @@ class EpisodeRunner:
         payoff: float | None = None,
         error: str | None = None,
     ) -> str:
-        self.store.finish_episode(
-            task.episode_id, status, returns, payoff, error, owner=self.owner
-        )
+        self.store.finish_episode(task.episode_id, status, returns, payoff, error, owner=self.owner)
         return status
 
     async def _play(self, task: EpisodeTask) -> str:

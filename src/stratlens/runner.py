@@ -245,9 +245,7 @@ async def run_async(
     if not lease_s > 0:
         raise UsageError(f"a lease lasts a positive number of seconds, got {lease_s}")
     reply_cap = resolve_max_reply_bytes(max_reply_bytes)
-    play = _Play(
-        owner or Owner.here(), lease_s, reply_cap, wait, notify or (lambda line: None)
-    )
+    play = _Play(owner or Owner.here(), lease_s, reply_cap, wait, notify or (lambda line: None))
     options = RunOptions(max_connections=concurrency, cache=cache, use_cache=use_cache)
     subject, opponent = validate(config, store_path, options)
     try:

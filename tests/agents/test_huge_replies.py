@@ -42,7 +42,7 @@ def test_a_200_kb_reply_is_read_whole_and_stored_capped(
         rows = con.execute(
             "SELECT parse_status, action_label, length(CAST(raw_output AS BLOB)), "
             "length(CAST(reasoning_text AS BLOB)), raw_bytes, truncated, reasoning FROM decisions "
-                "WHERE agent = 'subject'"
+            "WHERE agent = 'subject'"
         ).fetchall()
     assert len(rows) == 4
     for status, label, stored, own_reasoning, given, cut, reasoning in rows:
@@ -57,4 +57,3 @@ def test_a_200_kb_reply_is_read_whole_and_stored_capped(
     assert main(_argv(srv, tmp_path, "s2.db")) == 0
     capsys.readouterr()
     assert srv.total() == asked + 4
-

@@ -145,9 +145,7 @@ def test_reasoning_inside_the_output_is_stored_once(tmp_path: Path) -> None:
 
 
 def _size(path: Path) -> int:
-    return sum(
-        p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()
-    )
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
 @pytest.mark.parametrize("native", [False, True])
@@ -197,9 +195,7 @@ def test_fit_text_keeps_a_span_inside_a_cut_output() -> None:
     )  # fmt: skip
 
 
-def test_a_bad_reply_limit_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_bad_reply_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from stratlens.errors import UsageError
 
     monkeypatch.setenv("STRATLENS_MAX_REPLY_BYTES", "lots")

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -110,17 +110,15 @@ def lease_live(holder: Holder | None, now: float | None = None) -> bool:
     return not (holder.host == this_host() and not pid_alive(holder.pid))
 
 
-def holder_of(row: tuple[object, object, object, object]) -> Holder | None:
+def holder_of(row: tuple[Any, ...]) -> Holder | None:
     """A `Holder` from ``(owner, owner_host, owner_pid, lease_until)`` columns (None: unowned)."""
     owner, host, pid, until = row
     if owner is None or until is None:
         return None
-    return Holder(str(owner), str(host or ""), int(pid or 0), float(until))  # type: ignore[call-overload]
+    return Holder(str(owner), str(host or ""), int(pid or 0), float(until))
 
 
-def check_owner(
-    episode_id: str, row: tuple[object, object, object, object], owner: Owner
-) -> None:
+def check_owner(episode_id: str, row: tuple[Any, ...], owner: Owner) -> None:
     """Raise `LeaseError` unless ``owner`` holds the episode (``row`` as for `holder_of`)."""
     if row[0] != owner.id:
         holder = holder_of(row)
