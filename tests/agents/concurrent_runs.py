@@ -132,6 +132,11 @@ def _diff(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> int:
     return len(set(a) ^ set(b)) + abs(len(a) - len(set(a))) + abs(len(b) - len(set(b)))
 
 
+def _field(f: Finished, name: str) -> int:
+    """A number of the command's JSON summary (-1 when it printed none)."""
+    return int((f.report or {}).get(name, -1))
+
+
 def trial(
     url: str,
     folder: Path,
@@ -153,8 +158,8 @@ def trial(
     return Trial(
         delay=delay,
         returncodes=(a.returncode, b.returncode),
-        played=tuple(int((f.report or {}).get("played", -1)) for f in (a, b)),  # type: ignore[arg-type]
-        waited=tuple(int((f.report or {}).get("waited", -1)) for f in (a, b)),  # type: ignore[arg-type]
+        played=(_field(a, "played"), _field(b, "played")),
+        waited=(_field(a, "waited"), _field(b, "waited")),
         episode_diff=_diff(episodes_got, ref_episodes),
         decision_diff=_diff(decisions_got, ref_decisions),
         decisions=len(decisions_got),

@@ -8,6 +8,7 @@ trials: ``python bench/concurrent_runs.py``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ SUITE = "jia2025"
 
 
 @pytest.fixture(scope="module")
-def slow_server() -> FakeLLMServer:
+def slow_server() -> Iterator[FakeLLMServer]:
     with FakeLLMServer(answer, latency=0.02) as srv:
-        yield srv  # type: ignore[misc]
+        yield srv
 
 
 def test_two_identical_commands_leave_the_store_of_one(
