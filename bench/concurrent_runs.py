@@ -1,15 +1,18 @@
 """Two identical `stratlens eval` commands on one store, started 0–6 s apart, twenty times.
 
-    python bench/concurrent_runs.py [--trials 20] [--episodes 6] [--suite jia2025]
+    python bench/concurrent_runs.py [--trials 20] [--episodes 15] [--latency 0.5]
+                                    [--max-connections 16] [--suite jia2025]
 
-A fake OpenAI-compatible server on 127.0.0.1 (`tests.agents.llm_server`, 20 ms latency)
-answers a legal move for every prompt. A single run of the command on a fresh store is the
-reference; then each trial starts the same command twice on a fresh store and cache, the second
-``delay`` seconds after the first (delays spread evenly over 0–6 s), waits for both, and
-compares the store they leave with the reference, episode for episode and decision for
-decision. Printed per trial: the delay, both exit statuses, the episodes each played and the
-ones each waited for, and the episodes and decisions that differ from the reference; then the
-number of clean trials (both exit 0, nothing differs) out of all.
+A fake OpenAI-compatible server on 127.0.0.1 (`tests.agents.llm_server`) answers a legal move
+for every prompt after ``--latency`` seconds; the defaults make one run play for about 13 s
+after it has started, so that the second command starts while the first is playing in every
+trial (each command takes a few seconds to start). A single run of the command on a fresh
+store is the reference; then each trial starts the same command twice on a fresh store and
+cache, the second ``delay`` seconds after the first (delays spread evenly over 0–6 s), waits
+for both, and compares the store they leave with the reference, episode for episode and
+decision for decision. Printed per trial: the delay, both exit statuses, the episodes each
+played and the ones each waited for, and the episodes and decisions that differ from the
+reference; then the number of clean trials (both exit 0, nothing differs) out of all.
 """
 
 from __future__ import annotations
@@ -36,12 +39,14 @@ from tests.agents.llm_server import FakeLLMServer  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=20)
-    ap.add_argument("--episodes", type=int, default=6, help="episodes per game and role")
+    ap.add_argument("--episodes", type=int, default=15, help="episodes per game and role")
+    ap.add_argument("--latency", type=float, default=0.5, help="seconds before each reply")
+    ap.add_argument("--max-connections", type=int, default=16)
     ap.add_argument("--suite", default="jia2025")
     ap.add_argument("--max-delay", type=float, default=6.0)
     args = ap.parse_args(argv)
     started = time.monotonic()
-    with FakeLLMServer(answer, latency=0.02) as srv, tempfile.TemporaryDirectory() as tmp:
+    with FakeLLMServer(answer, latency=args.latency) as srv, tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "single").mkdir()
         ref_argv = eval_argv(
@@ -50,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             root / "single" / "cache.db",
             episodes=args.episodes,
             suite=args.suite,
+            connections=args.max_connections,
         )
         t0 = time.monotonic()
         single = run_once(ref_argv)
@@ -59,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         reference = store_rows(root / "single" / "store.db")
         print(
             f"single run: {len(reference[0])} episodes, {len(reference[1])} decisions, "
-            f"{time.monotonic() - t0:.1f} s"
+            f"{time.monotonic() - t0:.1f} s with its start; server latency {args.latency} s, "
+            f"{args.max_connections} connections"
         )
         print("trial  delay_s  exit  played     waited     episodes_diff  decisions_diff")
         clean = 0
@@ -72,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 round(k * step, 2),
                 episodes=args.episodes,
                 suite=args.suite,
+                connections=args.max_connections,
             )
             clean += t.clean
             print(

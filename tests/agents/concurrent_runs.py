@@ -41,12 +41,14 @@ def answer(req: Request) -> Reply:
     return Reply("Safer to hedge.\nFinal answer: row 1", completion_tokens=11)
 
 
-def eval_argv(url: str, store: Path, cache: Path, *, episodes: int, suite: str) -> list[str]:
+def eval_argv(
+    url: str, store: Path, cache: Path, *, episodes: int, suite: str, connections: int = 16
+) -> list[str]:
     return [
         sys.executable, "-m", "stratlens.cli", "eval", "--model", MODEL,
         "-M", f"api_base={url}/v1", "-M", "backoff=0.01", "-M", "client=http",
         "--suite", suite, "--episodes", str(episodes), "--seed", "1",
-        "--max-connections", "16", "--no-progress", "--json",
+        "--max-connections", str(connections), "--no-progress", "--json",
         "--store", str(store), "--cache", str(cache),
     ]  # fmt: skip
 
@@ -145,11 +147,13 @@ def trial(
     *,
     episodes: int,
     suite: str,
+    connections: int = 16,
 ) -> Trial:
     """Two identical commands ``delay`` seconds apart on a fresh store (and cache)."""
     folder.mkdir(parents=True, exist_ok=True)
     store, cache = folder / "store.db", folder / "cache.db"
-    a, b = run_two(eval_argv(url, store, cache, episodes=episodes, suite=suite), delay)
+    argv = eval_argv(url, store, cache, episodes=episodes, suite=suite, connections=connections)
+    a, b = run_two(argv, delay)
     episodes_got, decisions_got = store_rows(store)
     ref_episodes, ref_decisions = reference
     errors = "\n".join(

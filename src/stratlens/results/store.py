@@ -7,6 +7,11 @@ The file is in WAL mode with ``synchronous=NORMAL``, foreign keys on and a busy 
 several processes may write to it at once. Every write is one ``BEGIN IMMEDIATE … COMMIT``
 transaction: a process killed at any moment leaves the old state or the new one, a crash loses
 at most the decision in flight, and an episode counts only once its status is ``done``.
+
+An episode being played has an owner holding a lease (`stratlens.results._ownership`): no
+other owner restarts, writes or finishes it while the lease lives, so two processes playing
+one run never play the same episode. A decision's text is stored once and capped in size
+(`stratlens.results._sizes`). `stratlens.results.check` replays done episodes to find damage.
 """
 
 from __future__ import annotations
