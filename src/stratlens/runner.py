@@ -23,14 +23,14 @@ playing any whose owner dies meanwhile; with ``wait=False`` it stops and reports
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from stratlens._cost import CostBudget
-from stratlens._episode import EpisodeRunner, EpisodeTask, Outcome
+from stratlens._episode import EpisodeRunner, EpisodeTask
 from stratlens._gc import frozen_heap
+from stratlens._schedule import holders, schedule
 from stratlens._seeds import digest, stable_seed
 from stratlens._sync import run_sync
 from stratlens._version import __version__
@@ -39,7 +39,7 @@ from stratlens.agents._cache import check_cache_file, resolve_cache_path
 from stratlens.agents._llm_args import RUN_NEUTRAL_ARGS
 from stratlens.agents.llm import RunOptions, run_options
 from stratlens.contracts import PROTOCOLS
-from stratlens.errors import ContextLengthError, UsageError
+from stratlens.errors import UsageError
 from stratlens.games import (
     get_game,
     list_games,
@@ -314,48 +314,22 @@ async def _play_run(
         runner = EpisodeRunner(
             config.run_id, config.protocol, subject, opponent, store, budget, play.owner
         )
-        limit = asyncio.Semaphore(concurrency)
-        outcomes: dict[str, Outcome] = {}
-        fatal: list[ContextLengthError] = []
         with _progress(progress, len(todo), config.model) as advance:
-
-            async def one(task: EpisodeTask) -> None:
-                async with limit:
-                    if budget.stopped or fatal:
-                        return
-                    try:
-                        outcome = await runner.play(task)
-                    except ContextLengthError as exc:  # the episode stays unfinished
-                        fatal.append(exc)
-                        return
-                    outcomes[task.episode_id] = outcome
-                    if outcome.status != "elsewhere":
-                        advance()
-
-            await asyncio.gather(*(one(t) for t in todo))
-            waited: set[str] = set()
-            while not (budget.stopped or fatal):
-                others = [t for t in todo if _elsewhere(outcomes.get(t.episode_id))]
-                if not others:
-                    break
-                await asyncio.gather(*(one(t) for t in others))  # done there, or ours now
-                still = [t for t in others if _elsewhere(outcomes.get(t.episode_id))]
-                if not (still and play.wait):
-                    break
-                if not waited:
-                    play.notify(
-                        f"waiting for {len(still)} episodes being played by another process "
-                        f"({_holders(outcomes, still)})"
-                    )
-                waited.update(t.episode_id for t in still)
-                await asyncio.sleep(play.poll_s)
-        if fatal:
-            raise fatal[0]
+            done = await schedule(
+                runner,
+                todo,
+                concurrency=concurrency,
+                budget=budget,
+                advance=advance,
+                wait=play.wait,
+                notify=play.notify,
+                poll_s=play.poll_s,
+            )
         row = store.conn.execute(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM decisions WHERE run_id = ?", (config.run_id,)
         ).fetchone()
-        results = [o.status for o in outcomes.values()]
-        left = [t for t in todo if _elsewhere(outcomes.get(t.episode_id))]
+        results = [o.status for o in done.outcomes.values()]
+        left = done.held_elsewhere(todo)
         skipped = results.count("skipped")
         return RunReport(
             run_id=config.run_id,
@@ -368,24 +342,11 @@ async def _play_run(
             run_cost_usd=float(row[0]),
             cached=budget.cached,
             stopped=budget.reason if budget.stopped else None,
-            not_started=len(todo) - len(outcomes),
+            not_started=len(todo) - len(done.outcomes),
             elsewhere=len(left),
-            elsewhere_by=_holders(outcomes, left) if left else None,
-            waited=len(waited),
+            elsewhere_by=holders(done.outcomes, left) if left else None,
+            waited=len(done.waited),
         )
-
-
-def _elsewhere(outcome: Outcome | None) -> bool:
-    return outcome is not None and outcome.status == "elsewhere"
-
-
-def _holders(outcomes: Mapping[str, Outcome], tasks: Iterable[EpisodeTask]) -> str:
-    """``pid P on host H`` (or several, comma-separated) of the owners of ``tasks``."""
-    seen: dict[str, None] = {}
-    for t in tasks:
-        holder = outcomes[t.episode_id].holder
-        seen[holder.describe() if holder is not None else "an owner that has just ended"] = None
-    return ", ".join(seen)
 
 
 class _progress:
