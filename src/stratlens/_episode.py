@@ -21,16 +21,29 @@ from stratlens.agents import Agent, Decision, Turn
 from stratlens.errors import ContextLengthError
 from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, sample_chance
 from stratlens.games.prompts import render
+from stratlens.results._ownership import Claim, Holder, LeaseError, Owner
 from stratlens.results.store import AgentRole
 
 
 class EpisodeLog(Protocol):
     """Where an episode is written as it is played: the store (`stratlens.results.store.Store`)
-    or anything with the same three methods (an in-memory record of one episode)."""
+    or anything with the same methods (an in-memory record of one episode). Every write names
+    the ``owner`` that plays the episode; the store refuses writes of anyone else."""
 
-    def start_episode(
-        self, episode_id: str, run_id: str, game_id: str, role: int, idx: int, seed: int
-    ) -> None: ...
+    @property
+    def owner(self) -> Owner: ...
+
+    def claim_episode(
+        self,
+        episode_id: str,
+        run_id: str,
+        game_id: str,
+        role: int,
+        idx: int,
+        seed: int,
+        *,
+        owner: Owner | None = None,
+    ) -> Claim: ...
 
     def add_decision(
         self,
@@ -43,6 +56,8 @@ class EpisodeLog(Protocol):
         decision: Decision,
         action_label: str | None,
         legal_actions: Mapping[int, str],
+        *,
+        owner: Owner | None = None,
     ) -> int: ...
 
     def finish_episode(
@@ -52,6 +67,8 @@ class EpisodeLog(Protocol):
         returns: Sequence[float] | None = None,
         subject_payoff: float | None = None,
         error: str | None = None,
+        *,
+        owner: Owner | None = None,
     ) -> None: ...
 
 
@@ -64,8 +81,17 @@ class EpisodeTask:
     seed: int
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How `EpisodeRunner.play` left an episode: ``done`` or ``failed`` (played here),
+    ``skipped`` (done already), or ``elsewhere`` (a live other owner plays it: ``holder``)."""
+
+    status: str
+    holder: Holder | None = None
+
+
 class EpisodeRunner:
-    """Plays episodes of one run and writes them to the store."""
+    """Plays episodes of one run as ``owner`` and writes them to the store."""
 
     def __init__(
         self,
@@ -75,6 +101,7 @@ class EpisodeRunner:
         opponent: Agent,
         store: EpisodeLog,
         budget: CostBudget | None = None,
+        owner: Owner | None = None,
     ) -> None:
         self.run_id = run_id
         self.protocol = protocol
@@ -82,6 +109,7 @@ class EpisodeRunner:
         self.opponent = opponent
         self.store = store
         self.budget = budget or CostBudget()
+        self.owner = owner or store.owner
 
     async def _decide(
         self, task: EpisodeTask, spec: GameSpec, state: Any, player: int, step: int
@@ -133,15 +161,47 @@ class EpisodeRunner:
             decision,
             label,
             rendered.legal_actions,
+            owner=self.owner,
         )
         return decision
 
-    async def play(self, task: EpisodeTask) -> str:
-        """Plays one episode to its end; returns its final status."""
-        spec = get_game(task.game_id)
-        self.store.start_episode(
-            task.episode_id, self.run_id, task.game_id, task.role, task.idx, task.seed
+    async def play(self, task: EpisodeTask) -> Outcome:
+        """Plays one episode to its end, unless it is done or another owner plays it.
+
+        An episode taken over while it was played here (its lease lapsed and another owner
+        claimed it) is left to that owner: ``elsewhere``.
+        """
+        claim = self.store.claim_episode(
+            task.episode_id,
+            self.run_id,
+            task.game_id,
+            task.role,
+            task.idx,
+            task.seed,
+            owner=self.owner,
         )
+        if claim.status == "done":
+            return Outcome("skipped")
+        if claim.status == "owned":
+            return Outcome("elsewhere", claim.holder)
+        try:
+            return Outcome(await self._play(task))
+        except LeaseError as exc:
+            return Outcome("elsewhere", exc.holder)
+
+    def _finish(
+        self,
+        task: EpisodeTask,
+        status: str,
+        returns: list[float] | None = None,
+        payoff: float | None = None,
+        error: str | None = None,
+    ) -> str:
+        self.store.finish_episode(task.episode_id, status, returns, payoff, error, owner=self.owner)
+        return status
+
+    async def _play(self, task: EpisodeTask) -> str:
+        spec = get_game(task.game_id)
         state = spec.game().new_initial_state()
         rng = np.random.default_rng(task.seed)
         simultaneous = is_simultaneous(spec)
@@ -157,8 +217,7 @@ class EpisodeRunner:
             )
             for out in outcomes:
                 if isinstance(out, CostLimitReached):
-                    self.store.finish_episode(task.episode_id, "failed", None, None, str(out))
-                    return "failed"
+                    return self._finish(task, "failed", error=str(out))
                 if isinstance(out, BaseException):
                     raise out
             decisions = [d for d in outcomes if isinstance(d, Decision)]
@@ -170,13 +229,10 @@ class EpisodeRunner:
                 # An infrastructure error is retried on the next run; an unusable answer is a
                 # result (an execution failure) and ends the episode without payoffs.
                 errored = any(d.parse_status == "error" for _, d in failed)
-                status = "failed" if errored else "done"
-                self.store.finish_episode(task.episode_id, status, None, None, reason)
-                return status
+                return self._finish(task, "failed" if errored else "done", error=reason)
             if simultaneous:
                 state.apply_actions([d.action for d in decisions])
             else:
                 state.apply_action(decisions[0].action)
         returns = [float(r) for r in state.returns()]
-        self.store.finish_episode(task.episode_id, "done", returns, returns[task.role], None)
-        return "done"
+        return self._finish(task, "done", returns, returns[task.role])

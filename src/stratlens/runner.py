@@ -12,18 +12,25 @@ Everything random is derived from the run's seed: each episode's seed from (seed
 index), each decision's seed from (episode seed, step, player), chance outcomes from the episode
 seed. Episode ids are derived from the run config, so rerunning the same command finds the
 episodes already done in the store and plays only the rest (and the ones that failed).
+
+Two invocations of the same run on one store share the work: each episode is played by the
+one that claims it first (its owner, under a lease renewed while it plays; see
+`stratlens.results._ownership`). One that finds an episode owned by another live process
+plays the rest, then waits for the other's episodes to end (``wait=True``, the default),
+playing any whose owner dies meanwhile; with ``wait=False`` it stops and reports them
+(``RunReport.elsewhere``).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from stratlens._cost import CostBudget
 from stratlens._episode import EpisodeRunner, EpisodeTask
 from stratlens._gc import frozen_heap
+from stratlens._schedule import holders, schedule
 from stratlens._seeds import digest, stable_seed
 from stratlens._sync import run_sync
 from stratlens._version import __version__
@@ -32,11 +39,13 @@ from stratlens.agents._cache import check_cache_file, resolve_cache_path
 from stratlens.agents._llm_args import RUN_NEUTRAL_ARGS
 from stratlens.agents.llm import RunOptions, run_options
 from stratlens.contracts import PROTOCOLS
-from stratlens.errors import ContextLengthError, UsageError
+from stratlens.errors import UsageError
 from stratlens.games import (
     get_game,
     list_games,
 )
+from stratlens.results._ownership import DEFAULT_LEASE_S, LeaseKeeper, Owner
+from stratlens.results._sizes import resolve_max_reply_bytes
 from stratlens.results.store import check_store_location, open_store, resolve_store_path
 
 SELF = "self"
@@ -143,7 +152,10 @@ class RunReport:
     """What one invocation did. ``cost_usd`` is what its fresh requests cost (answers from the
     response cache are free: ``cached`` counts them); ``run_cost_usd`` is the cost of every
     decision of the run in the store. ``stopped`` says why the run stopped early (``--max-cost``),
-    and ``not_started`` how many episodes it left for the next invocation."""
+    and ``not_started`` how many episodes it left for the next invocation. ``elsewhere`` counts
+    the episodes another live process was playing when this one ended (``wait=False``), and
+    ``elsewhere_by`` says which (``pid P on host H``); ``waited`` how many this invocation
+    waited for (played by the other process, or here once their owner had died)."""
 
     run_id: str
     store_path: str
@@ -156,6 +168,18 @@ class RunReport:
     cached: int = 0
     stopped: str | None = None
     not_started: int = 0
+    elsewhere: int = 0
+    elsewhere_by: str | None = None
+    waited: int = 0
+
+    def elsewhere_line(self) -> str | None:
+        """One line on the episodes left to another process, or None."""
+        if not self.elsewhere:
+            return None
+        return (
+            f"{self.elsewhere} episodes are being played by another process ({self.elsewhere_by});"
+            " rerun when it ends"
+        )
 
 
 def validate(
@@ -195,6 +219,11 @@ async def run_async(
     max_cost: float | None = None,
     cache: str | None = None,
     use_cache: bool = True,
+    wait: bool = True,
+    notify: Callable[[str], None] | None = None,
+    owner: Owner | None = None,
+    lease_s: float = DEFAULT_LEASE_S,
+    max_reply_bytes: int | None = None,
 ) -> RunReport:
     """Plays the episodes of ``config`` not yet done in the store.
 
@@ -202,17 +231,27 @@ async def run_async(
     (USD) stops the run before its fresh requests would cost more; ``cache`` is the response
     cache file of API agents (default ``$STRATLENS_CACHE`` or ``results/cache.db``), bypassed
     with ``use_cache=False``.
+
+    Episodes another live process is playing are waited for at the end (``wait``), with one
+    line to ``notify`` when the wait begins; ``owner`` is who this invocation plays as
+    (default: a new `Owner` of this process), ``lease_s`` how long its leases last unless
+    renewed (every third of that). ``max_reply_bytes`` caps what the store keeps of one
+    decision's text (default ``$STRATLENS_MAX_REPLY_BYTES`` or 64 KiB).
     """
     if concurrency < 1:
         raise UsageError(f"concurrency must be at least 1, got {concurrency}")
     if max_cost is not None and not max_cost >= 0:
         raise UsageError(f"--max-cost must be a number of USD >= 0, got {max_cost}")
+    if not lease_s > 0:
+        raise UsageError(f"a lease lasts a positive number of seconds, got {lease_s}")
+    reply_cap = resolve_max_reply_bytes(max_reply_bytes)
+    play = _Play(owner or Owner.here(), lease_s, reply_cap, wait, notify or (lambda line: None))
     options = RunOptions(max_connections=concurrency, cache=cache, use_cache=use_cache)
     subject, opponent = validate(config, store_path, options)
     try:
         with frozen_heap():
             return await _play_run(
-                config, store_path, subject, opponent, concurrency, progress, max_cost
+                config, store_path, subject, opponent, concurrency, progress, max_cost, play
             )
     finally:
         for agent in {id(subject): subject, id(opponent): opponent}.values():
@@ -224,6 +263,18 @@ async def run_async(
                 close()
 
 
+@dataclass(frozen=True)
+class _Play:
+    """How one invocation plays: as whom, its lease, the reply cap, waiting for others."""
+
+    owner: Owner
+    lease_s: float
+    max_reply_bytes: int
+    wait: bool
+    notify: Callable[[str], None]
+    poll_s: float = 0.25
+
+
 async def _play_run(
     config: EvalConfig,
     store_path: str | None,
@@ -232,8 +283,17 @@ async def _play_run(
     concurrency: int,
     progress: bool,
     max_cost: float | None,
+    play: _Play,
 ) -> RunReport:
-    with open_store(store_path) as store:
+    with (
+        open_store(
+            store_path,
+            owner=play.owner,
+            lease_s=play.lease_s,
+            max_reply_bytes=play.max_reply_bytes,
+        ) as store,
+        LeaseKeeper(store, play.owner, play.lease_s),
+    ):
         store.add_run(
             config.run_id,
             model=config.model,
@@ -251,41 +311,41 @@ async def _play_run(
         tasks = plan(config)
         todo = [t for t in tasks if status.get(t.episode_id) != "done"]
         budget = CostBudget(max_cost)
-        runner = EpisodeRunner(config.run_id, config.protocol, subject, opponent, store, budget)
-        limit = asyncio.Semaphore(concurrency)
-        results: list[str] = []
-        fatal: list[ContextLengthError] = []
+        runner = EpisodeRunner(
+            config.run_id, config.protocol, subject, opponent, store, budget, play.owner
+        )
         with _progress(progress, len(todo), config.model) as advance:
-
-            async def one(task: EpisodeTask) -> None:
-                async with limit:
-                    if budget.stopped or fatal:
-                        return
-                    try:
-                        results.append(await runner.play(task))
-                    except ContextLengthError as exc:  # the episode stays unfinished
-                        fatal.append(exc)
-                        return
-                    advance()
-
-            await asyncio.gather(*(one(t) for t in todo))
-        if fatal:
-            raise fatal[0]
+            done = await schedule(
+                runner,
+                todo,
+                concurrency=concurrency,
+                budget=budget,
+                advance=advance,
+                wait=play.wait,
+                notify=play.notify,
+                poll_s=play.poll_s,
+            )
         row = store.conn.execute(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM decisions WHERE run_id = ?", (config.run_id,)
         ).fetchone()
+        results = [o.status for o in done.outcomes.values()]
+        left = done.held_elsewhere(todo)
+        skipped = results.count("skipped")
         return RunReport(
             run_id=config.run_id,
             store_path=str(store.path),
             planned=len(tasks),
-            played=len(results),
-            skipped=len(tasks) - len(todo),
+            played=results.count("done") + results.count("failed"),
+            skipped=len(tasks) - len(todo) + skipped,
             failed=results.count("failed"),
             cost_usd=budget.spent,
             run_cost_usd=float(row[0]),
             cached=budget.cached,
             stopped=budget.reason if budget.stopped else None,
-            not_started=len(todo) - len(results),
+            not_started=len(todo) - len(done.outcomes),
+            elsewhere=len(left),
+            elsewhere_by=holders(done.outcomes, left) if left else None,
+            waited=len(done.waited),
         )
 
 
@@ -328,13 +388,16 @@ def evaluate(
     max_cost: float | None = None,
     cache: str | None = None,
     use_cache: bool = True,
+    wait: bool = True,
+    max_reply_bytes: int | None = None,
 ) -> RunReport:
     """Evaluates one model on a suite and writes the run to the store (Python API).
 
     Works from synchronous code and from inside a running event loop (a notebook); in async
     code, ``await run_async(config, ...)`` is the same without the worker thread.
 
-    See `run_async` for ``max_cost``, ``cache`` and ``use_cache``.
+    See `run_async` for ``max_cost``, ``cache``, ``use_cache``, ``wait`` and
+    ``max_reply_bytes``.
     """
     config = EvalConfig(
         model=model,
@@ -355,5 +418,7 @@ def evaluate(
             max_cost=max_cost,
             cache=cache,
             use_cache=use_cache,
+            wait=wait,
+            max_reply_bytes=max_reply_bytes,
         )
     )

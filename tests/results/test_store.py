@@ -75,7 +75,7 @@ def _files(root: Path) -> list[str]:
 def test_new_store_has_schema_version_wal_and_pragmas(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "s.db"
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         pragmas = {
             p: store.conn.execute(f"PRAGMA {p}").fetchone()[0]
             for p in ("foreign_keys", "synchronous", "busy_timeout")
@@ -550,7 +550,7 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
     raw.commit()
     raw.close()
     with open_store(path) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == SCHEMA_VERSION
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
         assert {"trace_labels", "analysis_cache"} <= tables
         assert store.get_run("r1") is not None
@@ -569,7 +569,7 @@ def test_a_version_2_store_gains_the_cached_column(tmp_path: Path) -> None:
     raw.commit()
     raw.close()
     with open_store(path) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == SCHEMA_VERSION
         _run(store)
         store.start_episode("e1", "run-a", "prisoners_dilemma", 0, 0, 1)
         store.add_decision(

@@ -12,6 +12,7 @@ COMMANDS = (
     "stratlens._cli.eval",
     "stratlens._cli.games",
     "stratlens._cli.cache",
+    "stratlens._cli.store",
     "stratlens._cli.leaderboard",
     "stratlens._cli.compare",
     "stratlens._cli.fit",

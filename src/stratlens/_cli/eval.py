@@ -25,6 +25,19 @@ def add_parser(sub: Any) -> None:
         "--cache", help="response cache file (default $STRATLENS_CACHE or results/cache.db)"
     )
     ev.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    ev.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="do not wait for episodes another process is playing: report them and exit 1",
+    )
+    ev.add_argument(
+        "--max-reply-bytes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="what the store keeps of one decision's text (default $STRATLENS_MAX_REPLY_BYTES "
+        "or 65536)",
+    )
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")
     ev.set_defaults(func=run)
 
@@ -63,12 +76,18 @@ def run(args: argparse.Namespace) -> int:
             max_cost=args.max_cost,
             cache=args.cache,
             use_cache=not args.no_cache,
+            wait=not args.no_wait,
+            notify=lambda line: print(f"stratlens: {line}", file=sys.stderr, flush=True),
+            max_reply_bytes=args.max_reply_bytes,
         )
     )
     with open_store(args.store) as store:
         table = summarize(store, report.run_id)
         reasons = failure_reasons(store, report.run_id) if report.failed else []
-    status = EXIT_FAILED if report.failed else 0
+    status = EXIT_FAILED if report.failed or report.elsewhere else 0
+    elsewhere = report.elsewhere_line()
+    if elsewhere:
+        print(f"stratlens: {elsewhere}", file=sys.stderr)
     if args.json:
         out = {
             "run_id": report.run_id,
@@ -82,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
             "cached": report.cached,
             "stopped": report.stopped,
             "not_started": report.not_started,
+            "elsewhere": report.elsewhere,
+            "waited": report.waited,
             "failure_reasons": [{"reason": r, "episodes": n} for r, n in reasons],
             "summary": table.to_dict(orient="records"),
         }

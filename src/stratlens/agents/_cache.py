@@ -4,7 +4,9 @@ The key of a request is the SHA-256 of the model string, every generation parame
 (temperature, max_tokens, reasoning effort, thinking budget, logprobs, seed, api_base, …),
 the messages and the sample index (the decision's seed: two episodes with the same prompt are
 two samples). Change any of them and the request misses. Only successful responses are kept,
-so a rerun repeats exactly the calls that failed.
+so a rerun repeats exactly the calls that failed. A response longer than the reply size limit
+(``$STRATLENS_MAX_REPLY_BYTES``, 64 KiB by default, as for the store) is not kept: a rerun asks
+for it again rather than the cache holding a hostile or runaway reply whole.
 
 The file is in WAL mode with a busy timeout, and every write is a single statement (its own
 short transaction), so several processes may share it. Default location: ``$STRATLENS_CACHE``, else
@@ -24,6 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from stratlens._limits import resolve_max_reply_bytes
 from stratlens._sqlite import (
     SQLiteFile,
     connect,
@@ -138,9 +141,18 @@ def _now() -> str:
 
 
 class ResponseCache(SQLiteFile):
-    """A response cache file; a context manager. ``hits`` and ``misses`` count this object's."""
+    """A response cache file; a context manager. ``hits`` and ``misses`` count this object's,
+    ``too_large`` the responses it did not keep (over ``max_value_bytes``)."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 60.0):
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        timeout: float = 60.0,
+        max_value_bytes: int | None = None,
+    ):
+        self.max_value_bytes = resolve_max_reply_bytes(max_value_bytes)
+        self.too_large = 0
         self.path = resolve_cache_path(path)
         check_cache_file(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -175,14 +187,19 @@ class ResponseCache(SQLiteFile):
         return value
 
     def put(self, request: CacheRequest, value: Mapping[str, Any]) -> None:
-        """Keep a response; an entry already there (another process's) is left as it is."""
+        """Keep a response; an entry already there (another process's) is left as it is, and
+        one longer than ``max_value_bytes`` is not kept."""
+        data = json.dumps(dict(value), sort_keys=True, ensure_ascii=False)
+        if len(data.encode()) > self.max_value_bytes:
+            self.too_large += 1
+            return
         row = (
             request.key,
             request.model,
             json.dumps(dict(request.params), sort_keys=True),
             request.messages_digest,
             int(request.sample),
-            json.dumps(dict(value), sort_keys=True, ensure_ascii=False),
+            data,
             _now(),
         )
         with self._lock:  # one statement: its own transaction

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from stratlens.contracts import Decision, Usage
+from stratlens.results._ownership import Claim, Owner
 from stratlens.results.store import AgentRole, Store
 
 #: The key of the episode record in an Inspect sample's store.
@@ -113,16 +114,26 @@ class EpisodeRecorder:
 
     def __init__(self) -> None:
         self.record: EpisodeRecord | None = None
+        self.owner = Owner.here()  # one episode, played in this process: never contested
 
     def _current(self, episode_id: str) -> EpisodeRecord:
         if self.record is None or self.record.episode_id != episode_id:
             raise ValueError(f"unknown episode {episode_id!r}: start it first")
         return self.record
 
-    def start_episode(
-        self, episode_id: str, run_id: str, game_id: str, role: int, idx: int, seed: int
-    ) -> None:
+    def claim_episode(
+        self,
+        episode_id: str,
+        run_id: str,
+        game_id: str,
+        role: int,
+        idx: int,
+        seed: int,
+        *,
+        owner: Owner | None = None,
+    ) -> Claim:
         self.record = EpisodeRecord(episode_id, run_id, game_id, int(role), int(idx), int(seed))
+        return Claim("claimed")
 
     def add_decision(
         self,
@@ -135,6 +146,8 @@ class EpisodeRecorder:
         decision: Decision,
         action_label: str | None,
         legal_actions: Mapping[int, str],
+        *,
+        owner: Owner | None = None,
     ) -> int:
         record = self._current(episode_id)
         usage = decision.usage
@@ -170,6 +183,8 @@ class EpisodeRecorder:
         returns: Sequence[float] | None = None,
         subject_payoff: float | None = None,
         error: str | None = None,
+        *,
+        owner: Owner | None = None,
     ) -> None:
         record = self._current(episode_id)
         record.status = status

@@ -127,7 +127,27 @@ _V2: tuple[str, ...] = (
 # Version 3: whether a decision's answer came from the response cache (older rows: 0, unknown).
 _V3: tuple[str, ...] = ("ALTER TABLE decisions ADD COLUMN cached INTEGER NOT NULL DEFAULT 0",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# Version 4: episodes have an owner while they are played (a lease: see `_ownership`), and a
+# decision's reasoning is stored once: as a span into ``raw_output`` where it is a part of it
+# (``reasoning`` becomes a column computed from the span or ``reasoning_text``). The sizes
+# given and the bytes the store cut (``truncated``) are recorded; older rows: NULL and 0.
+_V4: tuple[str, ...] = (
+    "ALTER TABLE episodes ADD COLUMN owner TEXT",
+    "ALTER TABLE episodes ADD COLUMN owner_host TEXT",
+    "ALTER TABLE episodes ADD COLUMN owner_pid INTEGER",
+    "ALTER TABLE episodes ADD COLUMN lease_until REAL",  # epoch seconds; NULL: no lease
+    "ALTER TABLE decisions RENAME COLUMN reasoning TO reasoning_text",
+    "ALTER TABLE decisions ADD COLUMN reasoning_start INTEGER",
+    "ALTER TABLE decisions ADD COLUMN reasoning_len INTEGER",
+    "ALTER TABLE decisions ADD COLUMN raw_bytes INTEGER",
+    "ALTER TABLE decisions ADD COLUMN reasoning_bytes INTEGER",
+    "ALTER TABLE decisions ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE decisions ADD COLUMN reasoning TEXT GENERATED ALWAYS AS (CASE WHEN "
+    "reasoning_start IS NULL THEN reasoning_text "
+    "ELSE substr(raw_output, reasoning_start + 1, reasoning_len) END) VIRTUAL",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

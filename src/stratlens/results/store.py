@@ -7,23 +7,28 @@ The file is in WAL mode with ``synchronous=NORMAL``, foreign keys on and a busy 
 several processes may write to it at once. Every write is one ``BEGIN IMMEDIATE … COMMIT``
 transaction: a process killed at any moment leaves the old state or the new one, a crash loses
 at most the decision in flight, and an episode counts only once its status is ``done``.
+
+An episode being played has an owner holding a lease (`stratlens.results._ownership`): no
+other owner restarts, writes or finishes it while the lease lives, so two processes playing
+one run never play the same episode. A decision's text is stored once and capped in size
+(`stratlens.results._sizes`). `stratlens.results.check` replays done episodes to find damage.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from stratlens._sqlite import SQLiteFile
 from stratlens.errors import StoreError
+from stratlens.results._episodes import EpisodeStatus, EpisodeWrites, now_iso
 from stratlens.results._load import load_decisions, load_episodes, load_runs
 from stratlens.results._open import open_readonly, open_writable
+from stratlens.results._ownership import DEFAULT_LEASE_S, Owner, check_owner
 from stratlens.results._paths import (
     DEFAULT_STORE_PATH,
     STORE_ENV_VAR,
@@ -33,32 +38,32 @@ from stratlens.results._paths import (
 )
 from stratlens.results._redact import env_secrets, redact, scrub_text
 from stratlens.results._schema import SCHEMA_VERSION
+from stratlens.results._sizes import fit_text, resolve_max_reply_bytes
 
 if TYPE_CHECKING:
     from stratlens.contracts import Decision
 
 DEFAULT_TIMEOUT_S = 60.0
-_FINAL: tuple[str, ...] = ("done", "failed")
 _AGENTS: tuple[str, ...] = ("subject", "opponent")
-EpisodeStatus = Literal["running", "done", "failed"]
 AgentRole = Literal["subject", "opponent"]
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
 
 
-class Store(SQLiteFile):
+class Store(EpisodeWrites, SQLiteFile):
     """One connection to a store file; a context manager. Safe to share between threads.
 
     ``readonly``: True opens the file read-only (it must exist; nothing is created or
     migrated, and a write raises `StoreError`); False needs a writable location; None (the
     default) opens an existing file read-only where it cannot be written (a shared or
     read-only copy), writable otherwise.
+
+    ``owner`` is who plays the episodes this connection starts, unless a call names another
+    (default: a new `Owner` for this process); ``lease_s`` how long its leases last unless
+    renewed. ``max_reply_bytes`` caps what is kept of one decision's text (default
+    ``$STRATLENS_MAX_REPLY_BYTES`` or 64 KiB).
     """
 
     def __init__(
@@ -67,8 +72,16 @@ class Store(SQLiteFile):
         *,
         timeout: float = DEFAULT_TIMEOUT_S,
         readonly: bool | None = None,
+        owner: Owner | None = None,
+        lease_s: float = DEFAULT_LEASE_S,
+        max_reply_bytes: int | None = None,
     ) -> None:
         self.path = resolve_store_path(path)
+        self.owner = owner or Owner.here()
+        if not lease_s > 0:
+            raise ValueError(f"a lease lasts a positive number of seconds, not {lease_s}")
+        self.lease_s = float(lease_s)
+        self.max_reply_bytes = resolve_max_reply_bytes(max_reply_bytes)
         if readonly is None:
             readonly = self.path.is_file() and not location_writable(self.path)
         self.readonly = readonly
@@ -136,7 +149,7 @@ class Store(SQLiteFile):
         secrets = env_secrets()
         row = (
             run_id,
-            _now(),
+            now_iso(),
             model,
             _json(redact(dict(model_args), secrets)),
             suite,
@@ -167,94 +180,6 @@ class Store(SQLiteFile):
             out[key] = json.loads(out[key])
         return out
 
-    # -- episodes ----------------------------------------------------------------------
-
-    def episode_status(self, run_id: str) -> dict[str, str]:
-        """``{episode_id: status}`` of a run's episodes, for resuming it."""
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT episode_id, status FROM episodes WHERE run_id = ? ORDER BY episode_id",
-                (run_id,),
-            ).fetchall()
-        return {eid: status for eid, status in rows}
-
-    def start_episode(
-        self, episode_id: str, run_id: str, game_id: str, role: int, idx: int, seed: int
-    ) -> None:
-        """Mark an episode running, dropping the decisions of an earlier unfinished attempt.
-
-        A ``done`` episode cannot be restarted (`ValueError`); a ``failed`` one can.
-        """
-        attrs = (run_id, game_id, int(role), int(idx), int(seed))
-        with self.transaction() as conn:
-            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
-                raise ValueError(f"unknown run {run_id!r}: add the run before its episodes")
-            row = conn.execute(
-                "SELECT run_id, game_id, role, idx, seed, status FROM episodes "
-                "WHERE episode_id = ?",
-                (episode_id,),
-            ).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO episodes (episode_id, run_id, game_id, role, idx, seed, status, "
-                    "started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
-                    (episode_id, *attrs, _now()),
-                )
-                return
-            if row[5] == "done":
-                raise ValueError(f"episode {episode_id!r} is done; it cannot be restarted")
-            if tuple(row[:5]) != attrs:
-                raise ValueError(f"episode {episode_id!r} exists as {tuple(row[:5])}, not {attrs}")
-            conn.execute("DELETE FROM decisions WHERE episode_id = ?", (episode_id,))
-            conn.execute(
-                "UPDATE episodes SET status = 'running', returns = NULL, subject_payoff = NULL, "
-                "error = NULL, started_at = ?, finished_at = NULL WHERE episode_id = ?",
-                (_now(), episode_id),
-            )
-
-    def finish_episode(
-        self,
-        episode_id: str,
-        status: str,
-        returns: Sequence[float] | None = None,
-        subject_payoff: float | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Close a running episode as ``done`` or ``failed``.
-
-        A ``done`` episode without ``returns`` ended on an answer that named no legal action
-        (an execution failure, a result); a ``failed`` one ended on an error and may be
-        restarted. ``subject_payoff`` defaults to the subject's entry of ``returns``.
-        """
-        if status not in _FINAL:
-            raise ValueError(f"an episode finishes as 'done' or 'failed', not {status!r}")
-        values = None if returns is None else [float(x) for x in returns]
-        if values is not None and not all(math.isfinite(x) for x in values):
-            raise ValueError(f"episode {episode_id!r}: returns must be finite, got {values}")
-        with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT status, role FROM episodes WHERE episode_id = ?", (episode_id,)
-            ).fetchone()
-            if row is None:
-                raise ValueError(f"unknown episode {episode_id!r}")
-            if row[0] != "running":
-                raise ValueError(f"episode {episode_id!r} is {row[0]}, not running")
-            payoff = subject_payoff
-            if payoff is None and values is not None and 0 <= row[1] < len(values):
-                payoff = values[row[1]]
-            conn.execute(
-                "UPDATE episodes SET status = ?, returns = ?, subject_payoff = ?, error = ?, "
-                "finished_at = ? WHERE episode_id = ?",
-                (
-                    status,
-                    None if values is None else json.dumps(values),
-                    None if payoff is None else float(payoff),
-                    None if error is None else scrub_text(error),
-                    _now(),
-                    episode_id,
-                ),
-            )
-
     # -- decisions ---------------------------------------------------------------------
 
     def add_decision(
@@ -268,10 +193,14 @@ class Store(SQLiteFile):
         decision: Decision,
         action_label: str | None,
         legal_actions: Mapping[int, str],
+        *,
+        owner: Owner | None = None,
     ) -> int:
         """Record one decision of a running episode, in its own transaction; return its id.
+        Only the episode's owner may (`LeaseError` for anyone else).
 
-        ``action_label`` defaults to the label of the action in ``legal_actions``.
+        ``action_label`` defaults to the label of the action in ``legal_actions``. What is kept
+        of the raw output and the reasoning is capped at ``max_reply_bytes`` (see `_sizes`).
         """
         if agent not in _AGENTS:
             raise ValueError(f"agent must be 'subject' or 'opponent', not {agent!r}")
@@ -281,6 +210,8 @@ class Store(SQLiteFile):
         if action_label is None and action is not None:
             action_label = legal_actions[action]
         usage = decision.usage
+        text = fit_text(decision.raw_output, decision.reasoning, self.max_reply_bytes)
+        me = owner or self.owner
         row = (
             episode_id,
             run_id,
@@ -292,8 +223,13 @@ class Store(SQLiteFile):
             action_label,
             _json({str(int(k)): v for k, v in legal_actions.items()}),
             decision.parse_status,
-            decision.raw_output,
-            decision.reasoning,
+            text.raw_output,
+            text.reasoning_text,
+            text.reasoning_start,
+            text.reasoning_len,
+            text.raw_bytes,
+            text.reasoning_bytes,
+            text.truncated,
             int(decision.attempts),
             int(usage.prompt_tokens),
             int(usage.completion_tokens),
@@ -306,7 +242,9 @@ class Store(SQLiteFile):
         )
         with self.transaction() as conn:
             found = conn.execute(
-                "SELECT run_id, status FROM episodes WHERE episode_id = ?", (episode_id,)
+                "SELECT run_id, status, owner, owner_host, owner_pid, lease_until FROM episodes "
+                "WHERE episode_id = ?",
+                (episode_id,),
             ).fetchone()
             if found is None:
                 raise ValueError(f"unknown episode {episode_id!r}: start it first")
@@ -314,13 +252,15 @@ class Store(SQLiteFile):
                 raise ValueError(f"episode {episode_id!r} belongs to run {found[0]!r}")
             if found[1] != "running":
                 raise ValueError(f"episode {episode_id!r} is {found[1]}, not running")
+            check_owner(episode_id, found[2:6], me)
             try:
                 cur = conn.execute(
                     "INSERT INTO decisions (episode_id, run_id, step, player, agent, model, "
-                    "action, action_label, legal_actions, parse_status, raw_output, reasoning, "
-                    "attempts, prompt_tokens, completion_tokens, reasoning_tokens, cost_usd, "
-                    "latency_s, logprobs, error, cached) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "action, action_label, legal_actions, parse_status, raw_output, "
+                    "reasoning_text, reasoning_start, reasoning_len, raw_bytes, reasoning_bytes, "
+                    "truncated, attempts, prompt_tokens, completion_tokens, reasoning_tokens, "
+                    "cost_usd, latency_s, logprobs, error, cached) "
+                    f"VALUES ({', '.join('?' * 26)})",
                     row,
                 )
             except sqlite3.IntegrityError:
@@ -361,10 +301,18 @@ class Store(SQLiteFile):
 
 
 def open_store(
-    path: str | os.PathLike[str] | None = None, *, timeout: float = DEFAULT_TIMEOUT_S
+    path: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    owner: Owner | None = None,
+    lease_s: float = DEFAULT_LEASE_S,
+    max_reply_bytes: int | None = None,
 ) -> Store:
-    """Open (creating and migrating as needed) the store at ``path`` (see `resolve_store_path`)."""
-    return Store(path, timeout=timeout)
+    """Open (creating and migrating as needed) the store at ``path`` (see `resolve_store_path`);
+    see `Store` for ``owner``, ``lease_s`` and ``max_reply_bytes``."""
+    return Store(
+        path, timeout=timeout, owner=owner, lease_s=lease_s, max_reply_bytes=max_reply_bytes
+    )
 
 
 __all__ = [

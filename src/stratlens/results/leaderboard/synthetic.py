@@ -102,11 +102,14 @@ def write_synthetic_store(
                     _play(spec.id, model, run_id, role, a, b, rounds, episodes, policy,
                           failure_rate, rng, eps, decs, _time(i), target)  # fmt: skip
             conn.executemany(
-                "INSERT INTO episodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", eps
+                "INSERT INTO episodes (episode_id, run_id, game_id, role, idx, seed, status, "
+                "returns, subject_payoff, error, started_at, finished_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                eps,
             )
             conn.executemany(
                 "INSERT INTO decisions (episode_id, run_id, step, player, agent, model, action, "
-                "action_label, legal_actions, parse_status, raw_output, reasoning, attempts, "
+                "action_label, legal_actions, parse_status, raw_output, reasoning_text, attempts, "
                 "prompt_tokens, completion_tokens, reasoning_tokens, cost_usd, latency_s, "
                 "logprobs, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                 "?, ?)",
