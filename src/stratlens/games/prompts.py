@@ -51,6 +51,12 @@ ONE_SHOT_RULES = (
     "played once, and the points of the chosen cell are what each player gets."
 )
 
+#: A matrix game whose payoffs are stated as a rule: no table, no cells.
+RULE_RULES = (
+    "Both players choose at the same time, without seeing the other's choice. The game is "
+    "played once."
+)
+
 MAX_LISTED_OUTCOMES = 40
 
 
@@ -71,7 +77,7 @@ def _player(p: int) -> str:
 
 
 def _role_line(spec: GameSpec, player: int) -> str:
-    if spec.kind == "tree":
+    if spec.kind == "tree" or spec.payoff_rule:
         return f"You are {_player(player)}."
     what = "a row" if player == 0 else "a column"
     return (
@@ -123,6 +129,8 @@ def _matrix_observation(spec: GameSpec, player: int) -> str:
                 table_text(shown[0], shown[1], labels),
             ]
         )
+    if spec.payoff_rule:
+        return spec.payoff_rule
     pair = bimatrix(spec)
     assert pair is not None
     return _CELL_NOTE + "\n\n" + table_text(pair[0], pair[1], labels)
@@ -229,7 +237,8 @@ def render(
     game tree a second time."""
     if protocol not in ANSWER_FORMAT:
         raise ValueError(f"unknown prompt protocol {protocol!r}")
-    game_rules = spec.rules or (ONE_SHOT_RULES if spec.kind == "matrix" else "")
+    one_shot = RULE_RULES if spec.payoff_rule else ONE_SHOT_RULES
+    game_rules = spec.rules or (one_shot if spec.kind == "matrix" else "")
     rules = "\n".join(x for x in (PREAMBLE, game_rules, _role_line(spec, player)) if x)
     if spec.kind in ("matrix", "bayesian", "signaling"):
         observation = _matrix_observation(spec, player)
