@@ -161,8 +161,23 @@ def _mixed_after_elimination(a: Array, b: Array) -> list[Profile]:
     of the reduced game, padded with zeros, are those of the game. If the reduced game still
     has more than `MAX_ENUMERATED_ACTIONS` actions for a player (the minimum-effort game's 61
     efforts, every one a best reply) the mixed equilibria are not enumerated: the list is
-    empty, and only the pure equilibria are known.
+    empty, and only the pure equilibria are known. Results are kept per game (the elimination
+    takes seconds on 121 claims, and a reference agent asks at every decision).
     """
+    key = (a.shape, a.tobytes(), b.tobytes())
+    cached = _LARGE_CACHE.get(key)
+    if cached is None:
+        cached = _LARGE_CACHE[key] = _eliminate_then_enumerate(a, b)
+        while len(_LARGE_CACHE) > _LARGE_CACHE_SIZE:
+            _LARGE_CACHE.pop(next(iter(_LARGE_CACHE)))
+    return [(x.copy(), y.copy()) for x, y in cached]
+
+
+_LARGE_CACHE: dict[tuple[tuple[int, ...], bytes, bytes], list[Profile]] = {}
+_LARGE_CACHE_SIZE = 32
+
+
+def _eliminate_then_enumerate(a: Array, b: Array) -> list[Profile]:
     rows, cols = iterated_elimination(a, b)
     if max(len(rows), len(cols)) > MAX_ENUMERATED_ACTIONS:
         return []

@@ -34,6 +34,7 @@ from stratlens.results.leaderboard._pool import (
     _population,
     slug,
 )
+from stratlens.results.leaderboard.human import EntryHuman, compare_entries
 from stratlens.results.leaderboard.sources import STYLE_LABELS
 from stratlens.results.leaderboard.summaries import load_summaries
 from stratlens.results.metrics import (
@@ -128,6 +129,9 @@ class Leaderboard:
     seed: int
     #: The (game, role) cells with a score in every row: what the headline ranks on.
     common: list[tuple[str, int]] = field(default_factory=list)
+    #: Each entry's distance to human play and its treasure→contradiction shifts, for the
+    #: entries that played a game with human data (`stratlens.results.leaderboard.human`).
+    human: dict[str, EntryHuman] = field(default_factory=dict)
 
 
 def _group_result(
@@ -269,6 +273,7 @@ def build(
             for key, e in entries_raw.items()
         }
         population = _population(merged, {k: e["model"] for k, e in entries_raw.items()})
+        human = compare_entries(merged, n_boot=n_boot, level=level, seed=seed)
         entries: list[EntryResult] = []
         for i, (key, e) in enumerate(entries_raw.items()):
             report(steps, "models (bootstrap)", i, len(entries_raw))
@@ -308,7 +313,7 @@ def build(
     unknown = sorted({u for s in summaries for u in s["unknown_games"]})
     lb = Leaderboard(
         entries, newest, classifier, pooled, traces, stats, unknown, n_boot, level, seed,
-        sorted(common),
+        sorted(common), human,
     )  # fmt: skip
     return lb, fresh
 

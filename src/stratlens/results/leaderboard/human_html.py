@@ -1,0 +1,148 @@
+"""The leaderboard's "against people" sections: the human rows, and each model's distance and
+shift beside them (`stratlens.results.leaderboard.human`)."""
+
+from __future__ import annotations
+
+from stratlens.errors import UnknownGameError
+from stratlens.games import get_game
+from stratlens.results.human import HumanRow, human_rows
+from stratlens.results.leaderboard.build import EntryResult, Leaderboard
+from stratlens.results.leaderboard.html import esc, est_cell, fmt, num_cell, table, text_cell
+from stratlens.results.leaderboard.human import EntryHuman
+
+HUMAN_COLUMNS = (
+    ("entry", "row", "text"),
+    ("game", "game", "text"),
+    ("role", "role", "num"),
+    ("shares", "human choices", "text"),
+    ("n", "n", "num"),
+    ("mark", "source mark", "text"),
+    ("source", "source", "text"),
+)
+DISTANCE_COLUMNS = (
+    ("model", "model", "text"),
+    ("cells", "games × roles", "num"),
+    ("tv", "distance to people (TV)", "num"),
+    ("ll", "log-likelihood / choice", "num"),
+    ("with", "shifts with people", "num"),
+    ("against", "shifts against people", "num"),
+    ("none", "no clear shift", "num"),
+)
+SHIFT_COLUMNS = (
+    ("pair", "treasure → contradiction", "text"),
+    ("role", "role", "num"),
+    ("measure", "measured on", "text"),
+    ("human", "people move", "num"),
+    ("model", "model moves", "num"),
+    ("ratio", "shift ratio", "num"),
+    ("direction", "direction", "text"),
+)
+CELL_COLUMNS = (
+    ("game", "game", "text"),
+    ("role", "role", "num"),
+    ("choices", "model choices", "num"),
+    ("tv", "distance to people (TV)", "num"),
+    ("ll", "log-likelihood / choice", "num"),
+)
+NOTE = (
+    "People are data, not a ranked row. <b>Distance (TV)</b>: total-variation distance between "
+    "the model's choice shares and the human shares (0 = the same). <b>Log-likelihood</b>: mean "
+    "log-probability of the model's choices under the human distribution (smoothed with 1% "
+    "uniform), per choice; higher is closer. <b>Shift ratio</b>: the model's move from the "
+    "treasure to its contradiction in units of the people's move (mean choice for claims and "
+    "efforts, else the projection of the change in shares on the people's change): 1 = as far "
+    "as people, 0 = no move, negative = the other way. Intervals: 95% bootstrap over the "
+    "model's episodes, the human numbers held fixed. Only numbers the paper prints or that "
+    "come from its data appendix are used; a row marked uncertain is shown and never used."
+)
+
+
+def _shares_text(row: HumanRow) -> str:
+    try:
+        labels = get_game(row.game_id).action_labels[row.role]
+    except UnknownGameError:
+        labels = tuple(f"option {i}" for i in range(len(row.shares)))
+    parts = [f"{labels[i]} {100 * s:.0f}%" for i, s in enumerate(row.shares) if s > 0]
+    return ", ".join(parts)
+
+
+def human_table() -> str:
+    rows = [
+        text_cell(r.entry)
+        + text_cell(r.game_id)
+        + f'<td data-v="{r.role + 1}">P{r.role + 1}</td>'
+        + text_cell(_shares_text(r))
+        + (num_cell(float(r.n), 0) if r.n is not None else text_cell("not printed"))
+        + text_cell(r.mark + (f" ({r.note})" if r.note else ""))
+        + text_cell(r.source)
+        for r in human_rows()
+    ]
+    return table(HUMAN_COLUMNS, rows, table_id="human")
+
+
+def _count(h: EntryHuman, direction: str) -> int:
+    return sum(1 for s in h.shifts if s.shift.direction == direction)
+
+
+def index_section(lb: Leaderboard) -> str:
+    """The index's section: each model's distance and shift, then the human rows."""
+    if not lb.human:
+        return ""
+    rows = []
+    for en in lb.entries:
+        h = lb.human.get(en.key)
+        if h is None:
+            continue
+        rows.append(
+            f'<td class="text" data-v="{esc(en.key)}"><a href="models/{esc(en.slug)}.html">'
+            f"{esc(en.key)}</a></td>"
+            f'<td data-v="{len(h.cells)}">{len(h.cells)}</td>'
+            + est_cell(h.total_variation)
+            + est_cell(h.log_likelihood)
+            + "".join(
+                f'<td data-v="{_count(h, d)}">{_count(h, d)}</td>'
+                for d in ("with people", "against people", "no clear shift")
+            )
+        )
+    return "\n".join(
+        [
+            "<h2>Against people: human/goeree_holt_2001</h2>",
+            f'<p class="note">{NOTE}</p>',
+            table(DISTANCE_COLUMNS, rows, table_id="human-distance"),
+            human_table(),
+        ]
+    )
+
+
+def model_section(lb: Leaderboard, en: EntryResult) -> str:
+    """The model page's section: per game and role distance, and every pair's shift."""
+    h = lb.human.get(en.key)
+    if h is None:
+        return ""
+    cells = [
+        text_cell(c.game_id)
+        + f'<td data-v="{c.role + 1}">P{c.role + 1}</td>'
+        + f'<td data-v="{c.distance.choices}">{c.distance.choices}</td>'
+        + est_cell(c.distance.total_variation)
+        + est_cell(c.distance.log_likelihood)
+        for c in h.cells
+    ]
+    shifts = [
+        text_cell(f"{s.treasure} → {s.contradiction}")
+        + f'<td data-v="{s.role + 1}">P{s.role + 1}</td>'
+        + text_cell("mean choice" if s.ordered else "shares (TV)")
+        + num_cell(s.human_move, 2)
+        + num_cell(s.model_move, 2)
+        + est_cell(s.shift.ratio, 2)
+        + text_cell(s.shift.direction)
+        for s in h.shifts
+    ]
+    return "\n".join(
+        [
+            "<h2>Against people (Goeree &amp; Holt 2001)</h2>",
+            f'<p class="note">Mean distance to people {fmt(h.total_variation.value)} (TV), '
+            f"log-likelihood {fmt(h.log_likelihood.value)} per choice. {NOTE}</p>",
+            table(CELL_COLUMNS, cells, table_id="human-cells"),
+            table(SHIFT_COLUMNS, shifts, table_id="human-shifts"),
+        ]
+    )
