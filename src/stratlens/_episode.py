@@ -43,9 +43,11 @@ class EpisodeRunner:
         opponent: Agent,
         store: Store,
         budget: CostBudget | None = None,
+        framing: str = "neutral",
     ) -> None:
         self.run_id = run_id
         self.protocol = protocol
+        self.framing = framing
         self.subject = subject
         self.opponent = opponent
         self.store = store
@@ -55,7 +57,7 @@ class EpisodeRunner:
         self, task: EpisodeTask, spec: GameSpec, state: Any, player: int, step: int
     ) -> Decision:
         view = decision_view(spec, state, player)
-        rendered = render(spec, state, player, self.protocol, view)
+        rendered = render(spec, state, player, self.protocol, view, self.framing)
         turn = Turn(
             game_id=spec.id,
             player=player,

@@ -82,7 +82,7 @@ def test_appendix_distributions_match_the_value_counts(game_id: str) -> None:
 
 
 def test_travelers_dilemma_text_numbers() -> None:
-    """"close to 80 percent ... chose the Nash equilibrium"; 290-300 holds 38 of 50 at R = 5."""
+    """ "close to 80 percent ... chose the Nash equilibrium"; 290-300 holds 38 of 50 at R = 5."""
     r180 = human_row("gh_travelers_dilemma_r180", 0)
     r5 = human_row("gh_travelers_dilemma_r5", 0)
     assert r180 is not None and r5 is not None
@@ -139,9 +139,7 @@ def test_equilibrium_agent_does_not_shift_and_qre_moves_with_people(tmp_path: Pa
         stratlens.evaluate(model, model_args=args, games=td, episodes=8, store=store)
         stratlens.evaluate(model, model_args=args, games=mp, episodes=150, store=store)
     lb = build_leaderboard(store, n_boot=200)
-    shifts = {
-        (key, s.contradiction, s.role): s for key, h in lb.human.items() for s in h.shifts
-    }
+    shifts = {(key, s.contradiction, s.role): s for key, h in lb.human.items() for s in h.shifts}
     for role in (0, 1):  # the traveler's dilemma: claim 180 in both treatments
         nash = shifts[("baseline/nash", "gh_travelers_dilemma_r5", role)]
         assert nash.model_move == 0.0 and nash.shift.ratio.value == 0.0

@@ -18,6 +18,7 @@ import numpy as np
 
 from stratlens.games._extract import bimatrix, joint_history, payoff_types, shown_tables, tree_of
 from stratlens.games._spec import GameSpec, get_game
+from stratlens.games.framings import framing_text
 from stratlens.games.views import DecisionView, TreeNode, TreeView
 
 PREAMBLE = (
@@ -229,17 +230,24 @@ def _repeated_observation(spec: GameSpec, state: Any, player: int) -> str:
 
 
 def render(
-    spec: GameSpec, state: Any, player: int, protocol: str, view: DecisionView | None = None
+    spec: GameSpec,
+    state: Any,
+    player: int,
+    protocol: str,
+    view: DecisionView | None = None,
+    framing: str = "neutral",
 ) -> RenderedPrompt:
     """The prompt for ``player`` at ``state`` under ``protocol`` (a key of `ANSWER_FORMAT`).
 
     ``view``, when the caller has it (`decision_view` of the same state), saves walking the
-    game tree a second time."""
+    game tree a second time. ``framing`` (`stratlens.games.framings`) adds a story or the
+    game's name after the opening line of a matrix game; the rest is the same."""
     if protocol not in ANSWER_FORMAT:
         raise ValueError(f"unknown prompt protocol {protocol!r}")
     one_shot = RULE_RULES if spec.payoff_rule else ONE_SHOT_RULES
     game_rules = spec.rules or (one_shot if spec.kind == "matrix" else "")
-    rules = "\n".join(x for x in (PREAMBLE, game_rules, _role_line(spec, player)) if x)
+    told = framing_text(spec, framing)
+    rules = "\n".join(x for x in (PREAMBLE, told, game_rules, _role_line(spec, player)) if x)
     if spec.kind in ("matrix", "bayesian", "signaling"):
         observation = _matrix_observation(spec, player)
     elif spec.kind == "tree":

@@ -262,8 +262,12 @@ def build(
         summaries, stats, fresh = load_summaries(conn, use_cache=use_cache, steps=steps)
         newest = sources.newest_run(conn)
         labels = {
-            str(run_id): configuration_label(str(model), json.loads(args or "{}"))
-            for run_id, model, args in conn.execute("SELECT run_id, model, model_args FROM runs")
+            str(run_id): framed_label(
+                configuration_label(str(model), json.loads(args or "{}")), config
+            )
+            for run_id, model, args, config in conn.execute(
+                "SELECT run_id, model, model_args, config FROM runs"
+            )
         }
         entries_raw = _pooled_groups(summaries, labels)
         classifier = _choose_classifier(summaries)
@@ -316,6 +320,13 @@ def build(
         sorted(common), human,
     )  # fmt: skip
     return lb, fresh
+
+
+def framed_label(label: str, config: str | None) -> str:
+    """A row's label with its framing when not neutral: ``baseline/belief [story]``, so that
+    the same model told a story and shown the table are two rows."""
+    framing = json.loads(config or "{}").get("framing", "neutral")
+    return label if framing == "neutral" else f"{label} [{framing}]"
 
 
 def _sortable(v: float) -> float:
