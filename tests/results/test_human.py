@@ -22,6 +22,7 @@ from stratlens.results.human.compare import (
     shift_ratio,
     total_variation,
 )
+from stratlens.results.human.styles import counted_rows, human_profile
 from stratlens.results.leaderboard import build_leaderboard
 from stratlens.results.leaderboard.human_html import index_section, model_section
 
@@ -111,6 +112,20 @@ def test_only_printed_or_appendix_numbers_are_used() -> None:
         human_rows("nagel_1995")
 
 
+def test_human_styles_are_fitted_on_counted_rows_once() -> None:
+    r5 = human_profile(games=["gh_travelers_dilemma_r5"])
+    r180 = human_profile(games=["gh_travelers_dilemma_r180"])
+    assert r5.n_decisions == r180.n_decisions == 50  # the pooled symmetric rows counted once
+    assert r5.weights["trust_based"] > 0.5  # half of the subjects claimed 300
+    assert r180.weights["trust_based"] < 0.2  # 76% claimed 180
+    assert r5.fit is not None and r5.fit.df > 0
+    rows = counted_rows("goeree_holt_2001")
+    assert all(r.n is not None and r.usable for r in rows)
+    assert ("gh_matching_pennies", 0) not in {(r.game_id, r.role) for r in rows}  # no n
+    everyone = human_profile()
+    assert everyone.n_decisions == sum(r.n or 0 for r in rows)
+
+
 def test_distance_arithmetic() -> None:
     human = np.array([0.5, 0.5, 0.0])
     assert float(total_variation([3, 3, 0], human)) == 0.0
@@ -152,6 +167,11 @@ def test_equilibrium_agent_does_not_shift_and_qre_moves_with_people(tmp_path: Pa
     assert nash.low < 0 < nash.high < 1
     qre = shifts[("baseline/qre(lam=0.05)", "gh_matching_pennies_320", 0)].shift
     assert qre.direction == "with people"
+    # styles beside people's on the same game: people's high claims at R = 5 read as
+    # trust-based, the equilibrium agent's claim 180 as minimax
+    styles = {g.game_id: g for g in lb.human["baseline/nash"].styles}
+    assert styles["gh_travelers_dilemma_r5"].human.dominant == "trust_based"
+    assert styles["gh_travelers_dilemma_r5"].model.dominant == "minimax"
     # shown on the leaderboard and the model pages
     page = index_section(lb)
     assert "human/goeree_holt_2001" in page and "baseline/qre(lam=0.05)" in page

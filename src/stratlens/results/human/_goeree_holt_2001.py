@@ -63,7 +63,7 @@ def _from_choices(game_id: str, text: str, low: int, high: int, source: str) -> 
     shares = tuple(counts.get(v, 0) / len(choices) for v in range(low, high + 1))
     note = "symmetric game: all subjects' choices, pooled over the two roles"
     return [
-        HumanRow(STUDY, game_id, role, shares, len(choices), "appendix", source, note)
+        HumanRow(STUDY, game_id, role, shares, len(choices), "appendix", source, note, True)
         for role in (0, 1)
     ]
 

@@ -20,6 +20,9 @@ class HumanRow:
     mark: str
     source: str
     note: str = ""
+    #: The same subjects stand behind every role's row (a symmetric game's pooled choices):
+    #: counted once when choices are counted (`stratlens.results.human.styles`).
+    pooled: bool = False
 
     def __post_init__(self) -> None:
         if self.mark not in MARKS:

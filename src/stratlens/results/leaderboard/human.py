@@ -20,12 +20,16 @@ import numpy as np
 from stratlens._seeds import stable_seed
 from stratlens.errors import UnknownGameError
 from stratlens.games import GameSpec, get_game
+from stratlens.profiler.behavior import StyleProfile
 from stratlens.results.bootstrap import Estimate, interval, resample_sums
 from stratlens.results.human import HumanRow, human_rows
 from stratlens.results.human.compare import Distance, Shift, distance, human_move, shift
+from stratlens.results.human.styles import human_game_profile, model_game_profile
 from stratlens.results.metrics import BASE_COLUMNS
 
+STUDY = "goeree_holt_2001"
 _NAN = Estimate(math.nan, math.nan, math.nan)
+Counts = dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]
 Merged = dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]
 
 
@@ -48,11 +52,21 @@ class PairShift:
     shift: Shift
 
 
+@dataclass(frozen=True)
+class GameStyles:
+    """People's and the model's behavioural style on one game, fitted the same way."""
+
+    game_id: str
+    human: StyleProfile
+    model: StyleProfile
+
+
 @dataclass
 class EntryHuman:
     key: str
     cells: list[CellComparison] = field(default_factory=list)
     shifts: list[PairShift] = field(default_factory=list)
+    styles: list[GameStyles] = field(default_factory=list)
     total_variation: Estimate = field(default_factory=lambda: _NAN)
     log_likelihood: Estimate = field(default_factory=lambda: _NAN)
 
@@ -83,7 +97,7 @@ def compare_entry(key: str, merged: Merged, *, n_boot: int, level: float, seed: 
     """The entry's distance to every usable human row it covers, and its shifts."""
     out = EntryHuman(key)
     usable = {(r.game_id, r.role): r for r in human_rows() if r.usable}
-    counts: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+    counts: Counts = {}
     for cell, human in usable.items():
         game = merged.get(cell)
         if game is None or not len(game[0]):
@@ -124,6 +138,23 @@ def compare_entry(key: str, merged: Merged, *, n_boot: int, level: float, seed: 
                 model_move, result,
             )
         )  # fmt: skip
+    out.styles = _styles(key, counts)
+    return out
+
+
+def _styles(
+    key: str, counts: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]
+) -> list[GameStyles]:
+    """People's and the model's style per game, where both have counted choices."""
+    out = []
+    for game_id in sorted({g for g, _ in counts}):
+        human = human_game_profile(STUDY, game_id)
+        if human is None:
+            continue
+        mine = {role: c[0] for (g, role), c in counts.items() if g == game_id}
+        model = model_game_profile(key, STUDY, game_id, mine)
+        if model is not None:
+            out.append(GameStyles(game_id, human, model))
     return out
 
 
@@ -153,6 +184,16 @@ def to_json(result: EntryHuman) -> dict[str, Any]:
                 "log_likelihood": c.distance.log_likelihood.to_json(),
             }
             for c in result.cells
+        ],
+        "styles": [
+            {
+                "game_id": g.game_id,
+                "human": {k: round(v, 6) for k, v in g.human.weights.items()},
+                "model": {k: round(v, 6) for k, v in g.model.weights.items()},
+                "human_fit": g.human.fit.verdict if g.human.fit else None,
+                "model_fit": g.model.fit.verdict if g.model.fit else None,
+            }
+            for g in result.styles
         ],
         "shifts": [
             {

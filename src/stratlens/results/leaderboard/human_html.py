@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from stratlens.errors import UnknownGameError
 from stratlens.games import get_game
+from stratlens.profiler.behavior import StyleProfile
 from stratlens.results.human import HumanRow, human_rows
+from stratlens.results.human.styles import counted_rows, human_game_profile
 from stratlens.results.leaderboard.build import EntryResult, Leaderboard
 from stratlens.results.leaderboard.html import esc, est_cell, fmt, num_cell, table, text_cell
-from stratlens.results.leaderboard.human import EntryHuman
+from stratlens.results.leaderboard.human import STUDY, EntryHuman, GameStyles
 
 HUMAN_COLUMNS = (
     ("entry", "row", "text"),
@@ -36,6 +38,26 @@ SHIFT_COLUMNS = (
     ("model", "model moves", "num"),
     ("ratio", "shift ratio", "num"),
     ("direction", "direction", "text"),
+)
+STYLE_COLUMNS = (
+    ("game", "game", "text"),
+    ("human", "people's style", "text"),
+    ("model", "model's style", "text"),
+    ("same", "same leading style", "text"),
+    ("fit", "fit test (people; model)", "text"),
+)
+PEOPLE_STYLE_COLUMNS = (
+    ("game", "game", "text"),
+    ("style", "people's style (behavioural fit)", "text"),
+    ("n", "choices", "num"),
+    ("fit", "fit test", "text"),
+)
+STYLE_NOTE = (
+    "Style: the behavioural mixture of the profiler (minimax, trust-based, belief anticipation, "
+    "other; tremble noise) fitted to people's choices and to the model's on the same game and "
+    "roles (games whose human n is printed or in the appendix); the fit test's p is the χ² one. "
+    "Where two styles choose alike in a game the fit cannot tell them apart there and splits "
+    "their weight (the traveler's dilemma at R = 180: belief and minimax both claim 180)."
 )
 CELL_COLUMNS = (
     ("game", "game", "text"),
@@ -80,6 +102,26 @@ def human_table() -> str:
     return table(HUMAN_COLUMNS, rows, table_id="human")
 
 
+def weights_text(p: StyleProfile) -> str:
+    ranked = sorted(p.weights.items(), key=lambda kv: -kv[1])
+    return " · ".join(f"{s} {w:.2f}" for s, w in ranked if w >= 0.005)
+
+
+def people_styles() -> str:
+    rows = []
+    for game_id in dict.fromkeys(r.game_id for r in counted_rows(STUDY)):
+        p = human_game_profile(STUDY, game_id)
+        if p is None:
+            continue
+        rows.append(
+            text_cell(game_id)
+            + text_cell(weights_text(p))
+            + f'<td data-v="{p.n_decisions}">{p.n_decisions}</td>'
+            + text_cell(p.fit.verdict if p.fit else None)
+        )
+    return table(PEOPLE_STYLE_COLUMNS, rows, table_id="human-styles")
+
+
 def _count(h: EntryHuman, direction: str) -> int:
     return sum(1 for s in h.shifts if s.shift.direction == direction)
 
@@ -110,7 +152,21 @@ def index_section(lb: Leaderboard) -> str:
             f'<p class="note">{NOTE}</p>',
             table(DISTANCE_COLUMNS, rows, table_id="human-distance"),
             human_table(),
+            f'<p class="note">{STYLE_NOTE}</p>',
+            people_styles(),
         ]
+    )
+
+
+def _style_row(g: GameStyles) -> str:
+    same = "yes" if g.human.dominant == g.model.dominant else "no"
+    fits = "; ".join(p.fit.verdict.split(":")[0] if p.fit else "—" for p in (g.human, g.model))
+    return (
+        text_cell(g.game_id)
+        + text_cell(weights_text(g.human))
+        + text_cell(weights_text(g.model))
+        + text_cell(same)
+        + text_cell(fits)
     )
 
 
@@ -144,5 +200,7 @@ def model_section(lb: Leaderboard, en: EntryResult) -> str:
             f"log-likelihood {fmt(h.log_likelihood.value)} per choice. {NOTE}</p>",
             table(CELL_COLUMNS, cells, table_id="human-cells"),
             table(SHIFT_COLUMNS, shifts, table_id="human-shifts"),
+            f'<p class="note">{STYLE_NOTE}</p>',
+            table(STYLE_COLUMNS, [_style_row(g) for g in h.styles], table_id="human-style"),
         ]
     )
