@@ -81,9 +81,15 @@ NOTE = (
 
 def _shares_text(row: HumanRow) -> str:
     try:
-        labels = get_game(row.game_id).action_labels[row.role]
+        spec = get_game(row.game_id)
     except UnknownGameError:
         labels = tuple(f"option {i}" for i in range(len(row.shares)))
+    else:  # the prompt's label, and the paper's name where it differs (row 0 (Top))
+        paper = spec.params.get("paper_actions", [[], []])[row.role]
+        labels = tuple(
+            f"{lab} ({paper[i]})" if i < len(paper) and paper[i] != lab else lab
+            for i, lab in enumerate(spec.action_labels[row.role])
+        )
     parts = [f"{labels[i]} {100 * s:.0f}%" for i, s in enumerate(row.shares) if s > 0]
     return ", ".join(parts)
 
