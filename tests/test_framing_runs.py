@@ -11,6 +11,7 @@ import stratlens
 from stratlens.cli import main
 from stratlens.errors import UsageError
 from stratlens.results.leaderboard import build_leaderboard
+from stratlens.results.leaderboard.html import render_index
 from stratlens.runner import EvalConfig
 
 GAMES = ("prisoners_dilemma", "ultimatum")
@@ -34,8 +35,9 @@ def test_a_served_model_is_asked_the_framed_prompt_and_each_framing_is_a_row(
     monkeypatch.setenv("STRATLENS_CACHE", str(tmp_path / "cache.db"))
     store = str(tmp_path / "s.db")
 
-    def script(req: Request) -> Reply:
-        option = "column 0" if "You are Player 2" in req.prompt else "row 0"
+    def script(req: Request) -> Reply:  # the story moves this model; the name does not
+        n = "1" if "The story:" in req.prompt else "0"
+        option = f"column {n}" if "You are Player 2" in req.prompt else f"row {n}"
         return Reply(content=f"Final answer: {option}")
 
     with FakeLLMServer(script) as srv:
@@ -52,9 +54,17 @@ def test_a_served_model_is_asked_the_framed_prompt_and_each_framing_is_a_row(
     assert len(named) == len(story) == len(plain) == 2  # one episode per role, per framing
     tables = {p[p.index("| |") :] for p in prompts}
     assert len(tables) == 2  # the same table and options in every framing (one per role)
-    keys = sorted(en.key for en in build_leaderboard(store, n_boot=100).entries)
+    lb = build_leaderboard(store, n_boot=100)
     label = f"hosted_vllm/m(api_base={srv.url}/v1)"
-    assert keys == [label, f"{label} [name]", f"{label} [story]"]
+    assert sorted(en.key for en in lb.entries) == [label, f"{label} [name]", f"{label} [story]"]
+    moved = {c.framing: c for c in lb.framings}
+    assert set(moved) == {"story", "name"} and moved["story"].neutral == label
+    assert moved["story"].total_variation.value == 1.0  # row 1 instead of row 0, both roles
+    assert moved["name"].total_variation.value == 0.0
+    assert [(c.game_id, c.role) for c in moved["story"].cells] == [
+        ("prisoners_dilemma", 0), ("prisoners_dilemma", 1)]  # fmt: skip
+    page = render_index(lb)
+    assert "Framings: the same payoffs, other words" in page and f"{label} [story]" in page
 
 
 def test_unknown_framing_is_a_one_line_error_before_anything_is_written(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from stratlens.results.leaderboard import human
+from stratlens.results.leaderboard import framing_html, human
 from stratlens.results.leaderboard.build import (
     SUMMARY_METRICS,
     EntryResult,
@@ -138,6 +138,8 @@ def to_json(lb: Leaderboard) -> str:
             "rows": human.human_json(),
             "entries": {k: human.to_json(h) for k, h in sorted(lb.human.items())},
         }
+    if lb.framings:  # each framed row beside its neutral twin
+        doc["framings"] = framing_html.to_json(lb)
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
