@@ -102,9 +102,11 @@ class EpisodeRunner:
         store: EpisodeLog,
         budget: CostBudget | None = None,
         owner: Owner | None = None,
+        framing: str = "neutral",
     ) -> None:
         self.run_id = run_id
         self.protocol = protocol
+        self.framing = framing
         self.subject = subject
         self.opponent = opponent
         self.store = store
@@ -115,7 +117,7 @@ class EpisodeRunner:
         self, task: EpisodeTask, spec: GameSpec, state: Any, player: int, step: int
     ) -> Decision:
         view = decision_view(spec, state, player)
-        rendered = render(spec, state, player, self.protocol, view)
+        rendered = render(spec, state, player, self.protocol, view, self.framing)
         turn = Turn(
             game_id=spec.id,
             player=player,

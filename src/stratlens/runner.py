@@ -44,6 +44,7 @@ from stratlens.games import (
     get_game,
     list_games,
 )
+from stratlens.games.framings import FRAMINGS
 from stratlens.results._ownership import DEFAULT_LEASE_S, LeaseKeeper, Owner
 from stratlens.results._sizes import resolve_max_reply_bytes
 from stratlens.results.store import check_store_location, open_store, resolve_store_path
@@ -72,12 +73,14 @@ class EvalConfig:
     seed: int = 0
     protocol: str = "vanilla"
     opponent: str = DEFAULT_OPPONENT
+    framing: str = "neutral"
 
     @property
     def run_id(self) -> str:
         """The run's id: every field but the ``-M`` arguments that do not change what is asked
         (``client``, ``timeout``, ``retries``, ``backoff``, ``threads``: a run may be resumed
-        with others)."""
+        with others). A framing other than ``neutral`` is part of it (a neutral run keeps the
+        id it had before framings existed)."""
         identity = {k: v for k, v in self.model_args.items() if k not in RUN_NEUTRAL_ARGS}
         return digest(
             "run",
@@ -88,6 +91,7 @@ class EvalConfig:
             self.seed,
             self.protocol,
             self.opponent,
+            *([] if self.framing == "neutral" else [{"framing": self.framing}]),
         )[:16]
 
     def to_json(self) -> dict[str, Any]:
@@ -100,6 +104,7 @@ class EvalConfig:
             "seed": self.seed,
             "protocol": self.protocol,
             "opponent": self.opponent,
+            **({} if self.framing == "neutral" else {"framing": self.framing}),
         }
 
 
@@ -194,6 +199,9 @@ def validate(
     if config.protocol not in PROTOCOLS:
         known = ", ".join(PROTOCOLS)
         raise UsageError(f"unknown prompt protocol {config.protocol!r} ({known})")
+    if config.framing not in FRAMINGS:
+        known = ", ".join(FRAMINGS)
+        raise UsageError(f"unknown framing {config.framing!r} ({known})")
     roles = sum(len(get_game(g).roles) for g in config.games)
     if config.episodes * roles > MAX_PLANNED_EPISODES:
         raise UsageError(
@@ -312,7 +320,14 @@ async def _play_run(
         todo = [t for t in tasks if status.get(t.episode_id) != "done"]
         budget = CostBudget(max_cost)
         runner = EpisodeRunner(
-            config.run_id, config.protocol, subject, opponent, store, budget, play.owner
+            config.run_id,
+            config.protocol,
+            subject,
+            opponent,
+            store,
+            budget,
+            play.owner,
+            framing=config.framing,
         )
         with _progress(progress, len(todo), config.model) as advance:
             done = await schedule(
@@ -390,6 +405,7 @@ def evaluate(
     use_cache: bool = True,
     wait: bool = True,
     max_reply_bytes: int | None = None,
+    framing: str = "neutral",
 ) -> RunReport:
     """Evaluates one model on a suite and writes the run to the store (Python API).
 
@@ -408,6 +424,7 @@ def evaluate(
         seed=seed,
         protocol=protocol,
         opponent=opponent,
+        framing=framing,
     )
     return run_sync(  # also from a notebook, whose event loop is already running
         run_async(

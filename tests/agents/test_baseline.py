@@ -205,3 +205,14 @@ def test_qre_precision_reaches_the_agent() -> None:
 
     assert hare_share("5") > 0.9
     assert 0.3 < hare_share("0.001") < 0.7
+
+
+def test_numbered_choices_name_the_others_choice_by_its_number() -> None:
+    """Claims 180..300: the trace says "their claim 180", not "their option 0"."""
+    t = matrix_turn("gh_travelers_dilemma_r5", 0)
+    d = act("baseline/minimax", t)
+    assert d.raw_output == "Final answer: claim 180"
+    assert d.reasoning is not None and "their claim 180" in d.reasoning
+    assert "their option" not in d.reasoning
+    row = act("baseline/minimax", matrix_turn("cooperation_baseline", 0))
+    assert row.reasoning is not None and "column" in row.reasoning  # rows and columns as before

@@ -59,6 +59,7 @@ def test_catalog_holds_every_custom_game() -> None:
         "python_stratlens_centipede",
         "python_stratlens_sequential_matrix",
         "python_stratlens_random_stop_repeated",
+        "python_stratlens_two_stage",
     }
 
 

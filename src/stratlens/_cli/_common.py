@@ -56,6 +56,10 @@ def add_play_options(p: argparse.ArgumentParser, *, model_args_help: str, prompt
         "--prompt", default=prompt, help=f"prompt protocol: vanilla, cot or payoff ({prompt})"
     )
     p.add_argument(
+        "--framing", default="neutral",
+        help="how a matrix game is told: neutral (the table), story or name (neutral)",
+    )  # fmt: skip
+    p.add_argument(
         "--opponent", default=None,
         help="opponent agent for the other role (default baseline/belief), or self",
     )  # fmt: skip

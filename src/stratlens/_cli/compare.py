@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             protocol=args.prompt,
             opponent=args.opponent or DEFAULT_OPPONENT,
+            framing=args.framing,
         )
         report = asyncio.run(
             run_async(config, str(store_path), concurrency=args.max_connections, progress=progress)

@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         protocol=args.prompt,
         opponent=args.opponent or DEFAULT_OPPONENT,
+        framing=args.framing,
     )
     report = asyncio.run(
         run_async(

@@ -30,7 +30,7 @@ from stratlens.agents._styles import DEFAULT_LAM, DEFAULT_LEVEL, style_choice
 from stratlens.agents._traces import Names, write_trace
 from stratlens.contracts import Decision, Turn
 from stratlens.errors import ModelArgsError, UnknownModelError
-from stratlens.games.views import TreeView
+from stratlens.games.views import MatrixView, TreeView
 
 #: Agent name → the style it plays.
 BASELINES: dict[str, Style] = {
@@ -126,14 +126,35 @@ def _names(turn: Turn) -> Names:
         (m.group(1) for m in map(_NUMBERED.match, labels.values()) if m is not None), None
     )
     other_kind = {"row": "column", "column": "row"}.get(mine_kind or "", "option")
+    # A symmetric game of numbered choices (claims, efforts): the other chooses from the same
+    # numbers, so its option j reads as the decider's label j ("claim 180", not "option 0").
+    same = _same_numbered(turn, labels)
 
     def mine(a: int) -> str:
         return labels.get(a, f"option {a}")
 
     def theirs(j: int) -> str:
+        if same is not None:
+            return f"their {same[j]}" if j < len(same) else f"their option {j}"
         return f"{other_kind} {j}" if other_kind != "option" else f"their option {j}"
 
     return Names(mine=mine, theirs=theirs)
+
+
+_CHOICE = re.compile(r"^[a-z]+ -?\d+$")
+
+
+def _same_numbered(turn: Turn, labels: dict[int, str]) -> list[str] | None:
+    """The decider's labels in id order when a matrix decision is between numbered choices
+    of one word ("claim 180") and the other player has as many options; else None."""
+    view = turn.view
+    if not isinstance(view, MatrixView) or len(view.own_actions) != len(view.other_actions):
+        return None
+    ordered = [labels.get(a, "") for a in view.own_actions]
+    words = {lab.split()[0] for lab in ordered if _CHOICE.match(lab)}
+    if len(words) != 1 or not all(_CHOICE.match(lab) for lab in ordered) or words <= {"row"}:
+        return None
+    return ordered
 
 
 def _unknown(kind: str) -> str:

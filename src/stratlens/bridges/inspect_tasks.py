@@ -201,14 +201,14 @@ def play_episode() -> Solver:
             int(meta["seed"]),
         )  # fmt: skip
         runner = EpisodeRunner(config.run_id, config.protocol, subject, opponent, recorder)
-        status = await runner.play(episode)
+        outcome = await runner.play(episode)
         assert recorder.record is not None
         state.store.set(RECORD_KEY, recorder.record.to_json())
         for agent in (subject, opponent):
             client = agent.client if isinstance(agent, LLMAgent) else None
             if isinstance(client, InspectClient) and client.limit is not None:
                 raise client.limit  # Inspect ends the sample at its limit
-        if status == "failed":  # the model could not be asked: an error Inspect may retry
+        if outcome.status == "failed":  # the model could not be asked: an error Inspect may retry
             raise RuntimeError(f"episode {episode.episode_id}: {recorder.record.error}")
         return state
 

@@ -2,12 +2,14 @@
 
 Suites: ``jia2025`` (the 13 games of Jia et al. 2025 plus ``sw10``), ``classic`` (OpenSpiel's
 matrix games and textbook games that separate the reasoning styles), ``sequential``
-(ultimatum, trust, centipede) and ``repeated`` (iterated games, fixed or random horizon).
+(ultimatum, trust, centipede), ``repeated`` (iterated games, fixed or random horizon) and
+``goeree_holt`` (the treasure/contradiction pairs of Goeree & Holt 2001).
 
 This package imports nothing of stratlens but `stratlens.errors`.
 """
 
 from stratlens.games import (
+    _catalog_goeree_holt,
     _catalog_matrix,
     _catalog_repeated,
     _catalog_sequential,
@@ -46,7 +48,7 @@ from stratlens.games.views import (
     TreeView,
 )
 
-del _catalog_matrix, _catalog_repeated, _catalog_sequential, _catalog_textbook
+del _catalog_goeree_holt, _catalog_matrix, _catalog_repeated, _catalog_sequential, _catalog_textbook
 
 __all__ = [
     "CHANCE",

@@ -15,9 +15,11 @@ from stratlens.games._catalog_matrix import matrix_game
 
 C = ("classic",)
 
-# Goeree & Holt (2001), "Ten little treasures of game theory", the Kreps game (treasure
-# treatment). Player 2's "Non-Nash" column 2 is its safe action (worst case 30); its part of
-# the best joint cell and its best reply to player 1's anticipated top row are column 0.
+# Goeree & Holt (2001), "Ten little treasures of game theory", the basic Kreps game (the
+# paper's contradiction; its treasure, with (350, 400) at (row 1, column 3), is
+# `gh_kreps_treasure` in the goeree_holt suite). Player 2's "Non-Nash" column 2 is its safe
+# action (worst case 30); its part of the best joint cell and its best reply to player 1's
+# anticipated top row are column 0.
 # Player 1 expects column 2 (player 2's best reply to a uniform guess) and answers with row 1;
 # its part of the best joint cell is row 0.
 matrix_game(

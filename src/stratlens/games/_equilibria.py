@@ -139,13 +139,56 @@ def mixed_equilibria(a: Array, b: Array) -> list[Profile]:
     probabilities are cleaned, and candidates within `DEDUPE_TOL` of each other are merged.
     In a degenerate game with a continuum of equilibria these are the extreme points of the
     equilibrium components that the enumeration returns. Sorted by (x, y), largest first
-    (lexicographically).
+    (lexicographically). A game with more than `MAX_ENUMERATED_ACTIONS` actions for a player
+    is reduced by iterated strict dominance first (`_mixed_after_elimination`).
     """
     if min(a.shape) == 1:  # a player without a choice: every extreme equilibrium is pure
         return []
+    if max(a.shape) > MAX_ENUMERATED_ACTIONS:
+        return _mixed_after_elimination(a, b)
     profiles = [(_clean(x), _clean(y)) for x, y in _candidates(a, b)]
     mixed = [p for p in _dedupe(profiles) if not (_is_pure(p[0]) and _is_pure(p[1]))]
     return sorted(mixed, key=lambda p: (tuple(-p[0]), tuple(-p[1])))
+
+
+#: Mixed equilibria are enumerated only in games where each player has at most this many
+#: actions once strictly dominated ones are removed (vertex enumeration grows exponentially).
+MAX_ENUMERATED_ACTIONS = 12
+
+
+def _mixed_after_elimination(a: Array, b: Array) -> list[Profile]:
+    """Mixed equilibria of a large game, enumerated on what iterated strict dominance leaves.
+
+    Strictly dominated actions have probability zero in every equilibrium, so the equilibria
+    of the reduced game, padded with zeros, are those of the game. If the reduced game still
+    has more than `MAX_ENUMERATED_ACTIONS` actions for a player (the minimum-effort game's 61
+    efforts, every one a best reply) the mixed equilibria are not enumerated: the list is
+    empty, and only the pure equilibria are known. Results are kept per game (the elimination
+    takes seconds on 121 claims, and a reference agent asks at every decision).
+    """
+    key = (a.shape, a.tobytes(), b.tobytes())
+    cached = _LARGE_CACHE.get(key)
+    if cached is None:
+        cached = _LARGE_CACHE[key] = _eliminate_then_enumerate(a, b)
+        while len(_LARGE_CACHE) > _LARGE_CACHE_SIZE:
+            _LARGE_CACHE.pop(next(iter(_LARGE_CACHE)))
+    return [(x.copy(), y.copy()) for x, y in cached]
+
+
+_LARGE_CACHE: dict[tuple[tuple[int, ...], bytes, bytes], list[Profile]] = {}
+_LARGE_CACHE_SIZE = 32
+
+
+def _eliminate_then_enumerate(a: Array, b: Array) -> list[Profile]:
+    rows, cols = iterated_elimination(a, b)
+    if max(len(rows), len(cols)) > MAX_ENUMERATED_ACTIONS:
+        return []
+    out: list[Profile] = []
+    for x, y in mixed_equilibria(a[np.ix_(rows, cols)], b[np.ix_(rows, cols)]):
+        fx, fy = np.zeros(a.shape[0]), np.zeros(a.shape[1])
+        fx[rows], fy[cols] = x, y
+        out.append((fx, fy))
+    return out
 
 
 def one_hot(n: int, i: int) -> Array:
@@ -232,9 +275,17 @@ def _mixed_dominated(m: Array, i: int, others: list[int], tol: float) -> bool:
 
 
 def dominated_rows(m: Array, tol: float, mixed: bool = True) -> list[int]:
-    """Rows of ``m`` strictly dominated by another row (or, if ``mixed``, a mixture)."""
+    """Rows of ``m`` strictly dominated by another row (or, if ``mixed``, a mixture).
+
+    A row that is a best reply to some pure column is never strictly dominated (no mixture
+    beats the best payoff of that column), so only the other rows are tested: in a game with
+    many actions (the traveler's dilemma's 121 claims) that leaves one or two LPs per round.
+    """
     out = []
+    best_reply = np.any(m >= m.max(axis=0) - tol, axis=1)
     for i in range(m.shape[0]):
+        if best_reply[i]:
+            continue
         others = [k for k in range(m.shape[0]) if k != i]
         if any(np.all(m[k] > m[i] + tol) for k in others) or (
             mixed and _mixed_dominated(m, i, others, tol)

@@ -33,7 +33,10 @@ class GameSpec:
     plain-words description a prompt opens with: how moves are made and who sees what. It must
     not name a style or hint at one. ``action_labels[p][a]`` is the neutral label of player p's
     action id a, as prompts show it. ``roles`` lists the players whose choices an evaluation
-    collects (the paper's sequential game collects player 1's only).
+    collects (the paper's sequential game collects player 1's only). ``payoff_rule``, for a
+    matrix game too large to print as a table (a claim from 180 to 300), states the payoffs
+    in words; the prompt shows it instead of the table, and it is written from the same
+    parameters the table is built from.
     """
 
     id: str
@@ -47,6 +50,7 @@ class GameSpec:
     roles: tuple[int, ...] = (0, 1)
     source: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    payoff_rule: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -18,6 +18,7 @@ import numpy as np
 
 from stratlens.games._extract import bimatrix, joint_history, payoff_types, shown_tables, tree_of
 from stratlens.games._spec import GameSpec, get_game
+from stratlens.games.framings import framing_text
 from stratlens.games.views import DecisionView, TreeNode, TreeView
 
 PREAMBLE = (
@@ -51,6 +52,12 @@ ONE_SHOT_RULES = (
     "played once, and the points of the chosen cell are what each player gets."
 )
 
+#: A matrix game whose payoffs are stated as a rule: no table, no cells.
+RULE_RULES = (
+    "Both players choose at the same time, without seeing the other's choice. The game is "
+    "played once."
+)
+
 MAX_LISTED_OUTCOMES = 40
 
 
@@ -71,7 +78,7 @@ def _player(p: int) -> str:
 
 
 def _role_line(spec: GameSpec, player: int) -> str:
-    if spec.kind == "tree":
+    if spec.kind == "tree" or spec.payoff_rule:
         return f"You are {_player(player)}."
     what = "a row" if player == 0 else "a column"
     return (
@@ -123,6 +130,8 @@ def _matrix_observation(spec: GameSpec, player: int) -> str:
                 table_text(shown[0], shown[1], labels),
             ]
         )
+    if spec.payoff_rule:
+        return spec.payoff_rule
     pair = bimatrix(spec)
     assert pair is not None
     return _CELL_NOTE + "\n\n" + table_text(pair[0], pair[1], labels)
@@ -221,16 +230,24 @@ def _repeated_observation(spec: GameSpec, state: Any, player: int) -> str:
 
 
 def render(
-    spec: GameSpec, state: Any, player: int, protocol: str, view: DecisionView | None = None
+    spec: GameSpec,
+    state: Any,
+    player: int,
+    protocol: str,
+    view: DecisionView | None = None,
+    framing: str = "neutral",
 ) -> RenderedPrompt:
     """The prompt for ``player`` at ``state`` under ``protocol`` (a key of `ANSWER_FORMAT`).
 
     ``view``, when the caller has it (`decision_view` of the same state), saves walking the
-    game tree a second time."""
+    game tree a second time. ``framing`` (`stratlens.games.framings`) adds a story or the
+    game's name after the opening line of a matrix game; the rest is the same."""
     if protocol not in ANSWER_FORMAT:
         raise ValueError(f"unknown prompt protocol {protocol!r}")
-    game_rules = spec.rules or (ONE_SHOT_RULES if spec.kind == "matrix" else "")
-    rules = "\n".join(x for x in (PREAMBLE, game_rules, _role_line(spec, player)) if x)
+    one_shot = RULE_RULES if spec.payoff_rule else ONE_SHOT_RULES
+    game_rules = spec.rules or (one_shot if spec.kind == "matrix" else "")
+    told = framing_text(spec, framing)
+    rules = "\n".join(x for x in (PREAMBLE, told, game_rules, _role_line(spec, player)) if x)
     if spec.kind in ("matrix", "bayesian", "signaling"):
         observation = _matrix_observation(spec, player)
     elif spec.kind == "tree":

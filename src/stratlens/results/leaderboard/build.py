@@ -16,7 +16,6 @@ entry weighted equally. Population metrics hold it fixed while the model is resa
 
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stratlens._configuration import configuration_label
 from stratlens._progress import Steps, report
 from stratlens.results.leaderboard import sources
 from stratlens.results.leaderboard._pool import (
@@ -34,6 +32,13 @@ from stratlens.results.leaderboard._pool import (
     _population,
     slug,
 )
+from stratlens.results.leaderboard.framing import (
+    FramingComparison,
+    compare_framings,
+    framed_label,
+    run_framings,
+)
+from stratlens.results.leaderboard.human import EntryHuman, compare_entries
 from stratlens.results.leaderboard.sources import STYLE_LABELS
 from stratlens.results.leaderboard.summaries import load_summaries
 from stratlens.results.metrics import (
@@ -128,6 +133,11 @@ class Leaderboard:
     seed: int
     #: The (game, role) cells with a score in every row: what the headline ranks on.
     common: list[tuple[str, int]] = field(default_factory=list)
+    #: Each entry's distance to human play and its treasure→contradiction shifts, for the
+    #: entries that played a game with human data (`stratlens.results.leaderboard.human`).
+    human: dict[str, EntryHuman] = field(default_factory=dict)
+    #: Each framed row beside its neutral twin (`stratlens.results.leaderboard.framing`).
+    framings: list[FramingComparison] = field(default_factory=list)
 
 
 def _group_result(
@@ -257,9 +267,9 @@ def build(
     try:
         summaries, stats, fresh = load_summaries(conn, use_cache=use_cache, steps=steps)
         newest = sources.newest_run(conn)
+        framed = run_framings(conn)
         labels = {
-            str(run_id): configuration_label(str(model), json.loads(args or "{}"))
-            for run_id, model, args in conn.execute("SELECT run_id, model, model_args FROM runs")
+            run_id: framed_label(label, framing) for run_id, (label, framing) in framed.items()
         }
         entries_raw = _pooled_groups(summaries, labels)
         classifier = _choose_classifier(summaries)
@@ -269,6 +279,10 @@ def build(
             for key, e in entries_raw.items()
         }
         population = _population(merged, {k: e["model"] for k, e in entries_raw.items()})
+        human = compare_entries(merged, n_boot=n_boot, level=level, seed=seed)
+        framings = compare_framings(
+            merged, _entry_framings(entries_raw, framed), n_boot=n_boot, level=level, seed=seed
+        )
         entries: list[EntryResult] = []
         for i, (key, e) in enumerate(entries_raw.items()):
             report(steps, "models (bootstrap)", i, len(entries_raw))
@@ -308,9 +322,20 @@ def build(
     unknown = sorted({u for s in summaries for u in s["unknown_games"]})
     lb = Leaderboard(
         entries, newest, classifier, pooled, traces, stats, unknown, n_boot, level, seed,
-        sorted(common),
+        sorted(common), human, framings,
     )  # fmt: skip
     return lb, fresh
+
+
+def _entry_framings(
+    entries: dict[str, dict[str, Any]], framed: dict[str, tuple[str, str]]
+) -> dict[str, tuple[str, str, str]]:
+    """Row key → (its label without the framing, protocol, framing), from its first run."""
+    out = {}
+    for key, e in entries.items():
+        label, framing = framed.get(e["runs"][0], (e["model"], "neutral"))
+        out[key] = (label, e["protocol"], framing)
+    return out
 
 
 def _sortable(v: float) -> float:

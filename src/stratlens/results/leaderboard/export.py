@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from stratlens.results.leaderboard import framing_html, human
 from stratlens.results.leaderboard.build import (
     SUMMARY_METRICS,
     EntryResult,
@@ -132,6 +133,13 @@ def to_json(lb: Leaderboard) -> str:
         "entries": [_entry(i + 1, en) for i, en in enumerate(lb.entries)],
         "pooled_structure": _structure(lb.pooled),
     }
+    if lb.human:  # people beside the models: their rows, and each model's distance and shift
+        doc["human"] = {
+            "rows": human.human_json(),
+            "entries": {k: human.to_json(h) for k, h in sorted(lb.human.items())},
+        }
+    if lb.framings:  # each framed row beside its neutral twin
+        doc["framings"] = framing_html.to_json(lb)
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -230,7 +238,33 @@ def to_markdown(lb: Leaderboard) -> str:
         "",
     ]
     head += [_md_text(common_note(lb)), ""]
-    return "\n".join(head) + "\n" + ranking_markdown(lb)
+    return "\n".join(head) + "\n" + ranking_markdown(lb) + _human_markdown(lb)
+
+
+def _human_markdown(lb: Leaderboard) -> str:
+    """Each model's distance to human/goeree_holt_2001 and its shifts (empty without any)."""
+    if not lb.human:
+        return ""
+    lines = [
+        "",
+        "## Against people: human/goeree_holt_2001",
+        "",
+        "| model | games × roles | distance (TV) | log-likelihood / choice | shifts with people "
+        "| against | no clear shift |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for en in lb.entries:
+        h = lb.human.get(en.key)
+        if h is None:
+            continue
+        count = {d: sum(1 for s in h.shifts if s.shift.direction == d) for d in
+                 ("with people", "against people", "no clear shift")}  # fmt: skip
+        lines.append(
+            f"| {_md_text(en.key)} | {len(h.cells)} | {_md_est(h.total_variation)} | "
+            f"{_md_est(h.log_likelihood)} | {count['with people']} | "
+            f"{count['against people']} | {count['no clear shift']} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def ranking_markdown(lb: Leaderboard) -> str:

@@ -256,6 +256,13 @@ def render_index(lb: Leaderboard) -> str:
         _definitions(),
         '<figure><img src="plots/headline.svg" alt="headline scores with intervals"></figure>',
     ]
+    # Imported here: the human and framing sections are written with this module's helpers.
+    from stratlens.results.leaderboard import framing_html, human_html
+
+    if lb.human:
+        parts.append(human_html.index_section(lb))
+    if lb.framings:
+        parts.append(framing_html.index_section(lb))
     if lb.pooled is not None:
         parts += [
             "<h2>Structure or reasoning length? All models pooled</h2>",

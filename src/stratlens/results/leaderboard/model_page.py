@@ -23,6 +23,7 @@ from stratlens.results.leaderboard.html import (
     top_style,
     values_text,
 )
+from stratlens.results.leaderboard.human_html import model_section
 
 REASONING_CHARS = 4000
 #: How the summary metrics are named on the page.
@@ -212,6 +213,7 @@ def render_model(lb: Leaderboard, en: EntryResult, plot: str | None) -> str:
         _style_section(lb, en),
         "<h2>Per game and role</h2>",
         table(GAME_COLUMNS, [game_row(g) for g in en.groups], table_id="games"),
+        model_section(lb, en),
     ]
     if en.structure is not None:
         parts += [

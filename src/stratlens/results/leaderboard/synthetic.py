@@ -41,7 +41,10 @@ class SyntheticRun:
 
 def uniform_policy(model: str, game_id: str, role: int, n: int) -> tuple[Sequence[float], int]:
     """A model-specific, game-specific strategy and reasoning length (hash-derived)."""
-    h = hashlib.sha256(f"{model}|{game_id}|{role}".encode()).digest()
+    key = f"{model}|{game_id}|{role}"
+    h = hashlib.sha256(key.encode()).digest()
+    while len(h) <= n:  # a game with more actions than one digest has bytes (121 claims)
+        h += hashlib.sha256(f"{key}|{len(h)}".encode()).digest()
     weights = np.array([1.0 + b for b in h[:n]], dtype=float)
     return (weights / weights.sum()).tolist(), 40 + h[n] * 4
 
