@@ -75,7 +75,7 @@ def _files(root: Path) -> list[str]:
 def test_new_store_has_schema_version_wal_and_pragmas(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "s.db"
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store.schema_version == SCHEMA_VERSION == 5
         pragmas = {
             p: store.conn.execute(f"PRAGMA {p}").fetchone()[0]
             for p in ("foreign_keys", "synchronous", "busy_timeout")

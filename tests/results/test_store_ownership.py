@@ -120,7 +120,7 @@ def test_a_version_3_store_is_migrated_and_its_unfinished_episode_replayed(
     raw.commit()
     raw.close()
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store.schema_version == SCHEMA_VERSION == 5
         assert load_decisions(store).reasoning.tolist() == ["old reasoning"]
         # an episode left running by an older version has no owner: it is replayed
         store.start_episode("e1", "run-a", "prisoners_dilemma", 0, 1, 5)

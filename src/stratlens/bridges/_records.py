@@ -14,7 +14,7 @@ from typing import Any
 
 from stratlens.contracts import Decision, Usage
 from stratlens.results._ownership import Claim, Owner
-from stratlens.results.store import AgentRole, Store
+from stratlens.results.store import AgentRole, PendingDecision, Store
 
 #: The key of the episode record in an Inspect sample's store.
 RECORD_KEY = "stratlens_episode"
@@ -185,8 +185,11 @@ class EpisodeRecorder:
         error: str | None = None,
         *,
         owner: Owner | None = None,
+        decisions: Sequence[PendingDecision] = (),
     ) -> None:
         record = self._current(episode_id)
+        for d in decisions:
+            self.add_decision(episode_id, record.run_id, *d)
         record.status = status
         record.returns = None if returns is None else [float(x) for x in returns]
         record.subject_payoff = subject_payoff

@@ -36,6 +36,43 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+_INSERT_DECISION = (
+    "INSERT INTO decisions (episode_id, run_id, step, player, agent, model, action, "
+    "action_label, legal_actions, parse_status, raw_output, reasoning_text, reasoning_start, "
+    "reasoning_len, raw_bytes, reasoning_bytes, truncated, attempts, prompt_tokens, "
+    "completion_tokens, reasoning_tokens, cost_usd, latency_s, logprobs, error, cached) "
+    f"VALUES ({', '.join('?' * 26)})"
+)
+_LEGAL_JSON: dict[tuple[tuple[int, str], ...], str] = {}
+
+
+def legal_json(legal_actions: Mapping[int, str]) -> str:
+    """The stored JSON of a set of legal actions (computed once per distinct set)."""
+    key = tuple((int(k), v) for k, v in legal_actions.items())
+    text = _LEGAL_JSON.get(key)
+    if text is None:
+        text = json.dumps({str(k): v for k, v in key}, sort_keys=True, ensure_ascii=False)
+        if len(_LEGAL_JSON) < 4096:
+            _LEGAL_JSON[key] = text
+    return text
+
+
+def insert_decisions(conn: sqlite3.Connection, rows: Sequence[Sequence[object]]) -> int:
+    """Insert decision rows (see `Store.decision_row`) in the open transaction; the last id."""
+    try:
+        if len(rows) == 1:
+            return int(conn.execute(_INSERT_DECISION, rows[0]).lastrowid or 0)
+        conn.executemany(_INSERT_DECISION, rows)
+    except sqlite3.IntegrityError:
+        which = (
+            f"of player {rows[0][3]} at step {rows[0][2]}"
+            if len(rows) == 1
+            else f"among these {len(rows)}"
+        )
+        raise ValueError(f"episode {rows[0][0]!r} already has a decision {which}") from None
+    return 0
+
+
 class EpisodeWrites:
     """Episode rows: status for resuming, claims and leases, finishing, reopening."""
 
@@ -83,20 +120,23 @@ class EpisodeWrites:
         attrs = (run_id, game_id, int(role), int(idx), int(seed))
         mine = (me.id, me.host, me.pid, until)
         with self.transaction() as conn:
-            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
-                raise ValueError(f"unknown run {run_id!r}: add the run before its episodes")
             row = conn.execute(
                 "SELECT run_id, game_id, role, idx, seed, status, owner, owner_host, owner_pid, "
                 "lease_until FROM episodes WHERE episode_id = ?",
                 (episode_id,),
             ).fetchone()
             if row is None:
-                conn.execute(
-                    "INSERT INTO episodes (episode_id, run_id, game_id, role, idx, seed, status, "
-                    "started_at, owner, owner_host, owner_pid, lease_until) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
-                    (episode_id, *attrs, now_iso(), *mine),
-                )
+                try:  # the run's foreign key: a new episode of an unknown run is refused
+                    conn.execute(
+                        "INSERT INTO episodes (episode_id, run_id, game_id, role, idx, seed, "
+                        "status, started_at, owner, owner_host, owner_pid, lease_until) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                        (episode_id, *attrs, now_iso(), *mine),
+                    )
+                except sqlite3.IntegrityError:
+                    raise ValueError(
+                        f"unknown run {run_id!r}: add the run before its episodes"
+                    ) from None
                 return Claim("claimed")
             if row[5] == "done":
                 return Claim("done")
@@ -156,7 +196,7 @@ class EpisodeWrites:
             )
             return int(cur.rowcount)
 
-    def finish_episode(
+    def close_episode(
         self,
         episode_id: str,
         status: str,
@@ -165,9 +205,12 @@ class EpisodeWrites:
         error: str | None = None,
         *,
         owner: Owner | None = None,
+        decisions: Sequence[Sequence[object]] = (),
     ) -> None:
         """Close a running episode as ``done`` or ``failed``; only its owner may
-        (`LeaseError` for anyone else).
+        (`LeaseError` for anyone else). ``decisions`` (rows of `Store.decision_row` of this
+        episode, their run_id None) are written in the same transaction: all or none.
+        `Store.finish_episode` is this with the decisions as the runner keeps them.
 
         A ``done`` episode without ``returns`` ended on an answer that named no legal action
         (an execution failure, a result); a ``failed`` one ended on an error and may be
@@ -181,8 +224,8 @@ class EpisodeWrites:
         me = owner or self.owner
         with self.transaction() as conn:
             row = conn.execute(
-                "SELECT status, role, owner, owner_host, owner_pid, lease_until FROM episodes "
-                "WHERE episode_id = ?",
+                "SELECT status, role, owner, owner_host, owner_pid, lease_until, run_id "
+                "FROM episodes WHERE episode_id = ?",
                 (episode_id,),
             ).fetchone()
             if row is None:
@@ -190,6 +233,11 @@ class EpisodeWrites:
             if row[0] != "running":
                 raise ValueError(f"episode {episode_id!r} is {row[0]}, not running")
             check_owner(episode_id, row[2:6], me)
+            if any(d[0] != episode_id for d in decisions):
+                raise ValueError(f"decisions of another episode than {episode_id!r}")
+            if decisions:
+                run_id = row[6]
+                insert_decisions(conn, [(d[0], run_id, *d[2:]) for d in decisions])
             payoff = subject_payoff
             if payoff is None and values is not None and 0 <= row[1] < len(values):
                 payoff = values[row[1]]

@@ -147,7 +147,11 @@ _V4: tuple[str, ...] = (
     "ELSE substr(raw_output, reasoning_start + 1, reasoning_len) END) VIRTUAL",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# Version 5: no index of its own for a decision's episode: the UNIQUE (episode_id, step,
+# player) key's index serves a lookup by episode, and each insert had to update both.
+_V5: tuple[str, ...] = ("DROP INDEX IF EXISTS decisions_episode",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

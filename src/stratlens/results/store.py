@@ -6,7 +6,8 @@ The runner writes runs, episodes and decisions through `Store`; analysis reads t
 The file is in WAL mode with ``synchronous=NORMAL``, foreign keys on and a busy timeout, so
 several processes may write to it at once. Every write is one ``BEGIN IMMEDIATE … COMMIT``
 transaction: a process killed at any moment leaves the old state or the new one, a crash loses
-at most the decision in flight, and an episode counts only once its status is ``done``.
+at most the episodes in flight (the runner writes an episode's decisions with its end, in one
+transaction; the next run plays them again), and an episode counts only once it is ``done``.
 
 An episode being played has an owner holding a lease (`stratlens.results._ownership`): no
 other owner restarts, writes or finishes it while the lease lives, so two processes playing
@@ -21,11 +22,17 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from stratlens._sqlite import SQLiteFile
 from stratlens.errors import StoreError
-from stratlens.results._episodes import EpisodeStatus, EpisodeWrites, now_iso
+from stratlens.results._episodes import (
+    EpisodeStatus,
+    EpisodeWrites,
+    insert_decisions,
+    legal_json,
+    now_iso,
+)
 from stratlens.results._load import load_decisions, load_episodes, load_runs
 from stratlens.results._open import open_readonly, open_writable
 from stratlens.results._ownership import DEFAULT_LEASE_S, Owner, check_owner
@@ -46,6 +53,18 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT_S = 60.0
 _AGENTS: tuple[str, ...] = ("subject", "opponent")
 AgentRole = Literal["subject", "opponent"]
+
+
+class PendingDecision(NamedTuple):
+    """One decision of an episode being played, to be written with the episode's end."""
+
+    step: int
+    player: int
+    agent: AgentRole
+    model: str
+    decision: Decision
+    action_label: str | None
+    legal_actions: Mapping[int, str]
 
 
 def _json(obj: Any) -> str:
@@ -182,6 +201,58 @@ class Store(EpisodeWrites, SQLiteFile):
 
     # -- decisions ---------------------------------------------------------------------
 
+    def decision_row(
+        self,
+        episode_id: str,
+        run_id: str | None,
+        step: int,
+        player: int,
+        agent: AgentRole,
+        model: str,
+        decision: Decision,
+        action_label: str | None,
+        legal_actions: Mapping[int, str],
+    ) -> tuple[Any, ...]:
+        """The ``decisions`` row of one decision (checked, its text capped), not yet written
+        (``run_id`` None: the episode's, filled in by `finish_episode`)."""
+        if agent not in _AGENTS:
+            raise ValueError(f"agent must be 'subject' or 'opponent', not {agent!r}")
+        action = decision.action
+        if action is not None and action not in legal_actions:
+            raise ValueError(f"action {action} is not among the legal actions {legal_actions}")
+        if action_label is None and action is not None:
+            action_label = legal_actions[action]
+        usage = decision.usage
+        text = fit_text(decision.raw_output, decision.reasoning, self.max_reply_bytes)
+        return (
+            episode_id,
+            run_id,
+            int(step),
+            int(player),
+            agent,
+            model,
+            action,
+            action_label,
+            legal_json(legal_actions),
+            decision.parse_status,
+            text.raw_output,
+            text.reasoning_text,
+            text.reasoning_start,
+            text.reasoning_len,
+            text.raw_bytes,
+            text.reasoning_bytes,
+            text.truncated,
+            int(decision.attempts),
+            int(usage.prompt_tokens),
+            int(usage.completion_tokens),
+            int(usage.reasoning_tokens),
+            float(usage.cost_usd),
+            float(decision.latency_s),
+            None if decision.logprobs is None else _json(decision.logprobs),
+            None if decision.error is None else scrub_text(decision.error),
+            int(decision.cached),
+        )
+
     def add_decision(
         self,
         episode_id: str,
@@ -201,45 +272,13 @@ class Store(EpisodeWrites, SQLiteFile):
 
         ``action_label`` defaults to the label of the action in ``legal_actions``. What is kept
         of the raw output and the reasoning is capped at ``max_reply_bytes`` (see `_sizes`).
+        The runner writes an episode's decisions with its end instead (`finish_episode`'s
+        ``decisions``), in one transaction.
         """
-        if agent not in _AGENTS:
-            raise ValueError(f"agent must be 'subject' or 'opponent', not {agent!r}")
-        action = decision.action
-        if action is not None and action not in legal_actions:
-            raise ValueError(f"action {action} is not among the legal actions {legal_actions}")
-        if action_label is None and action is not None:
-            action_label = legal_actions[action]
-        usage = decision.usage
-        text = fit_text(decision.raw_output, decision.reasoning, self.max_reply_bytes)
-        me = owner or self.owner
-        row = (
-            episode_id,
-            run_id,
-            int(step),
-            int(player),
-            agent,
-            model,
-            action,
-            action_label,
-            _json({str(int(k)): v for k, v in legal_actions.items()}),
-            decision.parse_status,
-            text.raw_output,
-            text.reasoning_text,
-            text.reasoning_start,
-            text.reasoning_len,
-            text.raw_bytes,
-            text.reasoning_bytes,
-            text.truncated,
-            int(decision.attempts),
-            int(usage.prompt_tokens),
-            int(usage.completion_tokens),
-            int(usage.reasoning_tokens),
-            float(usage.cost_usd),
-            float(decision.latency_s),
-            None if decision.logprobs is None else _json(decision.logprobs),
-            None if decision.error is None else scrub_text(decision.error),
-            int(decision.cached),
+        row = self.decision_row(
+            episode_id, run_id, step, player, agent, model, decision, action_label, legal_actions
         )
+        me = owner or self.owner
         with self.transaction() as conn:
             found = conn.execute(
                 "SELECT run_id, status, owner, owner_host, owner_pid, lease_until FROM episodes "
@@ -253,22 +292,26 @@ class Store(EpisodeWrites, SQLiteFile):
             if found[1] != "running":
                 raise ValueError(f"episode {episode_id!r} is {found[1]}, not running")
             check_owner(episode_id, found[2:6], me)
-            try:
-                cur = conn.execute(
-                    "INSERT INTO decisions (episode_id, run_id, step, player, agent, model, "
-                    "action, action_label, legal_actions, parse_status, raw_output, "
-                    "reasoning_text, reasoning_start, reasoning_len, raw_bytes, reasoning_bytes, "
-                    "truncated, attempts, prompt_tokens, completion_tokens, reasoning_tokens, "
-                    "cost_usd, latency_s, logprobs, error, cached) "
-                    f"VALUES ({', '.join('?' * 26)})",
-                    row,
-                )
-            except sqlite3.IntegrityError:
-                raise ValueError(
-                    f"episode {episode_id!r} already has a decision of player {player} "
-                    f"at step {step}"
-                ) from None
-            return int(cur.lastrowid or 0)
+            return insert_decisions(conn, [row])
+
+    def finish_episode(
+        self,
+        episode_id: str,
+        status: str,
+        returns: Sequence[float] | None = None,
+        subject_payoff: float | None = None,
+        error: str | None = None,
+        *,
+        owner: Owner | None = None,
+        decisions: Sequence[PendingDecision] = (),
+    ) -> None:
+        """Close a running episode as ``done`` or ``failed`` (see `close_episode`), writing its
+        ``decisions`` in the same transaction (one ``executemany``): a process killed before
+        leaves none of them, and the episode's next claim plays it again from the start."""
+        rows = [self.decision_row(episode_id, None, *d) for d in decisions]
+        self.close_episode(
+            episode_id, status, returns, subject_payoff, error, owner=owner, decisions=rows
+        )
 
     # -- counts ------------------------------------------------------------------------
 
@@ -319,6 +362,7 @@ __all__ = [
     "DEFAULT_STORE_PATH",
     "SCHEMA_VERSION",
     "STORE_ENV_VAR",
+    "PendingDecision",
     "Store",
     "check_store_location",
     "load_decisions",
