@@ -1,9 +1,11 @@
 """Plays one episode: the one driver loop that branches on node type, and writes it down.
 
 A chance node draws from the episode's own generator (`sample_chance`); a decision node asks
-the agent whose turn it is (both at once in a simultaneous game) and stores every decision as
-it comes. An unusable answer ends the episode as done without payoffs (an execution failure,
-a result); an infrastructure error ends it as failed, to be played again by the next run.
+the agent whose turn it is (both at once in a simultaneous game) and keeps its decisions to
+write them with the episode's end, in one transaction (an episode cut short leaves none: its
+next claim plays it again from the start, with the same seeds). An unusable answer ends the
+episode as done without payoffs (an execution failure, a result); an infrastructure error ends
+it as failed, to be played again by the next run.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from stratlens.errors import ContextLengthError
 from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, sample_chance
 from stratlens.games.prompts import render
 from stratlens.results._ownership import Claim, Holder, LeaseError, Owner
-from stratlens.results.store import AgentRole
+from stratlens.results.store import AgentRole, PendingDecision
 
 
 class EpisodeLog(Protocol):
@@ -69,6 +71,7 @@ class EpisodeLog(Protocol):
         error: str | None = None,
         *,
         owner: Owner | None = None,
+        decisions: Sequence[PendingDecision] = (),
     ) -> None: ...
 
 
@@ -112,9 +115,18 @@ class EpisodeRunner:
         self.store = store
         self.budget = budget or CostBudget()
         self.owner = owner or store.owner
+        # Agents that answer without waiting (reference agents) are asked one after the other
+        # in a simultaneous round; others at once, each in its own Task.
+        self._inline = all(getattr(a, "synchronous", False) for a in (subject, opponent))
 
     async def _decide(
-        self, task: EpisodeTask, spec: GameSpec, state: Any, player: int, step: int
+        self,
+        task: EpisodeTask,
+        spec: GameSpec,
+        state: Any,
+        player: int,
+        step: int,
+        pending: list[PendingDecision],
     ) -> Decision:
         view = decision_view(spec, state, player)
         rendered = render(spec, state, player, self.protocol, view, self.framing)
@@ -153,17 +165,16 @@ class EpisodeRunner:
                 error=f"action {decision.action} is not legal",
             )
         label = rendered.legal_actions.get(decision.action) if decision.action is not None else None
-        self.store.add_decision(
-            task.episode_id,
-            self.run_id,
-            step,
-            player,
-            "subject" if is_subject else "opponent",
-            agent.name,
-            decision,
-            label,
-            rendered.legal_actions,
-            owner=self.owner,
+        pending.append(
+            PendingDecision(
+                step,
+                player,
+                "subject" if is_subject else "opponent",
+                agent.name,
+                decision,
+                label,
+                rendered.legal_actions,
+            )
         )
         return decision
 
@@ -194,12 +205,15 @@ class EpisodeRunner:
     def _finish(
         self,
         task: EpisodeTask,
+        pending: list[PendingDecision],
         status: str,
         returns: list[float] | None = None,
         payoff: float | None = None,
         error: str | None = None,
     ) -> str:
-        self.store.finish_episode(task.episode_id, status, returns, payoff, error, owner=self.owner)
+        self.store.finish_episode(
+            task.episode_id, status, returns, payoff, error, owner=self.owner, decisions=pending
+        )
         return status
 
     async def _play(self, task: EpisodeTask) -> str:
@@ -208,18 +222,29 @@ class EpisodeRunner:
         rng = np.random.default_rng(task.seed)
         simultaneous = is_simultaneous(spec)
         step = 0
+        pending: list[PendingDecision] = []  # written with the episode's end, all at once
         while not state.is_terminal():
             if state.is_chance_node():
                 state.apply_action(sample_chance(state, rng))
                 continue
             players = [0, 1] if simultaneous else [state.current_player()]
-            outcomes = await asyncio.gather(
-                *(self._decide(task, spec, state, p, step) for p in players),
-                return_exceptions=True,
-            )
+            outcomes: list[Decision | BaseException]
+            if len(players) == 1 or self._inline:  # no Task: answered without waiting
+                outcomes = []
+                for p in players:
+                    try:
+                        outcomes.append(await self._decide(task, spec, state, p, step, pending))
+                    except Exception as exc:  # as `gather` would return it
+                        outcomes.append(exc)
+                        break
+            else:
+                outcomes = await asyncio.gather(
+                    *(self._decide(task, spec, state, p, step, pending) for p in players),
+                    return_exceptions=True,
+                )
             for out in outcomes:
                 if isinstance(out, CostLimitReached):
-                    return self._finish(task, "failed", error=str(out))
+                    return self._finish(task, pending, "failed", error=str(out))
                 if isinstance(out, BaseException):
                     raise out
             decisions = [d for d in outcomes if isinstance(d, Decision)]
@@ -231,10 +256,10 @@ class EpisodeRunner:
                 # An infrastructure error is retried on the next run; an unusable answer is a
                 # result (an execution failure) and ends the episode without payoffs.
                 errored = any(d.parse_status == "error" for _, d in failed)
-                return self._finish(task, "failed" if errored else "done", error=reason)
+                return self._finish(task, pending, "failed" if errored else "done", error=reason)
             if simultaneous:
                 state.apply_actions([d.action for d in decisions])
             else:
                 state.apply_action(decisions[0].action)
         returns = [float(r) for r in state.returns()]
-        return self._finish(task, "done", returns, returns[task.role])
+        return self._finish(task, pending, "done", returns, returns[task.role])

@@ -18,6 +18,8 @@ restricts it to ``turn.legal_actions``, samples with ``numpy.random.default_rng(
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -71,12 +73,15 @@ class BaselineAgent:
         """The style's full computation at this turn (before restricting to legal actions)."""
         return style_choice(self.style, turn.view, k=self.k, lam=self.lam)
 
+    #: `act` answers without waiting: the episode runner asks it without a Task.
+    synchronous = True
+
     def decide(self, turn: Turn) -> Decision:
         result = self.compute(turn)
         legal = sorted(turn.legal_actions)
         probs = _restrict(result, legal)
         rng = np.random.default_rng(turn.seed)
-        action = legal[int(rng.choice(len(legal), p=probs))]
+        action = legal[draw_index(rng, [float(x) for x in probs])]
         names = _names(turn)
         reasoning = write_trace(result, action, names, rng)
         return Decision(
@@ -88,6 +93,15 @@ class BaselineAgent:
 
     async def act(self, turn: Turn) -> Decision:
         return self.decide(turn)
+
+
+def draw_index(rng: np.random.Generator, probs: list[float]) -> int:
+    """``int(rng.choice(len(probs), p=probs))`` without numpy's per-call checks: the same
+    uniform draw against the same cumulative sums (added in order, then scaled by the last),
+    so the same index and the generator left in the same state."""
+    cdf = list(itertools.accumulate(probs))
+    total = cdf[-1]
+    return bisect.bisect_right([c / total for c in cdf], rng.random())
 
 
 def _restrict(result: StyleResult, legal: list[int]) -> FloatArray:

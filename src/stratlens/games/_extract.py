@@ -71,8 +71,29 @@ def _oriented(a: np.ndarray, b: np.ndarray, player: int) -> tuple[np.ndarray, np
     return (a, b) if player == 0 else (b.T, a.T)
 
 
+_MATRIX_VIEWS: dict[tuple[str, int], tuple[GameSpec, MatrixView]] = {}
+_TREES: dict[tuple[str, tuple[int, ...]], tuple[GameSpec, TreeNode]] = {}
+_CACHE_MAX = 65536
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+
+
 def matrix_view(spec: GameSpec, player: int) -> MatrixView:
-    """The one-shot decision of ``player`` as it sees it."""
+    """The one-shot decision of ``player`` as it sees it (computed once per game and player:
+    a view is immutable)."""
+    found = _MATRIX_VIEWS.get((spec.id, player))
+    if found is not None and found[0] is spec:
+        return found[1]
+    view = _matrix_view(spec, player)
+    _remember(_MATRIX_VIEWS, (spec.id, player), (spec, view))
+    return view
+
+
+def _matrix_view(spec: GameSpec, player: int) -> MatrixView:
     shown = shown_tables(spec, player)
     types = payoff_types(spec)
     if shown is not None:  # the receiver believes the shown table is what counts for both
@@ -137,7 +158,12 @@ def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
     if spec.kind in ("matrix", "bayesian", "signaling"):
         return matrix_view(spec, player)
     if spec.kind == "tree":
-        return TreeView(root=tree_of(state), player=player)
+        key = (spec.id, tuple(state.history()))
+        found = _TREES.get(key)
+        if found is None or found[0] is not spec:
+            found = (spec, tree_of(state))
+            _remember(_TREES, key, found)
+        return TreeView(root=found[1], player=player)
     if spec.kind == "repeated":
         stage = matrix_view(get_game(spec.params["stage"]), player)
         past = joint_history(state)
