@@ -11,6 +11,11 @@ model string              style                            ``-M`` arguments
 ``baseline/qre``          ``qre``                          ``lam`` (> 0, 1.0)
 ========================  ===============================  ===================
 
+The arguments may also be written into the model string, as the agent's name prints them:
+``baseline/belief(k=1)`` is ``baseline/belief -M k=1``. That is how ``--opponent`` (which takes
+no ``-M``) chooses a level: ``--opponent 'baseline/belief(k=1)'`` makes every other player of a
+p-beauty contest a level-1 reasoner (``baseline/random`` is level 0).
+
 An agent computes its style's choice distribution from ``turn.view`` (`style_choice`),
 restricts it to ``turn.legal_actions``, samples with ``numpy.random.default_rng(turn.seed)``
 (its only source of randomness) and writes a trace from the numbers it computed.
@@ -200,9 +205,31 @@ def _parse_lam(value: str) -> float:
     return lam
 
 
+_INLINE = re.compile(r"^([a-z]+)\((.*)\)$")
+
+
+def _inline_args(name: str, args: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """``belief(k=1)`` → ``("belief", {"k": "1"})``, merged with the ``-M`` arguments."""
+    m = _INLINE.match(name)
+    if m is None:
+        return name, dict(args)
+    merged = dict(args)
+    for pair in m.group(2).split(","):
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ModelArgsError(f"malformed argument {pair!r} in baseline/{name}: expected k=v")
+        if key in merged and merged[key] != value.strip():
+            raise ModelArgsError(f"baseline/{name}: {key} given twice ({merged[key]!r} and -M)")
+        merged[key] = value.strip()
+    return m.group(1), merged
+
+
 @agent_factory("baseline")
 def make_baseline(name: str, args: Mapping[str, str]) -> BaselineAgent:
-    """``baseline/<name>`` with its ``-M`` arguments (``k`` for belief, ``lam`` for qre)."""
+    """``baseline/<name>`` with its ``-M`` arguments (``k`` for belief, ``lam`` for qre), or
+    with them in the name: ``belief(k=3)``."""
+    name, args = _inline_args(name, args)
     if name not in BASELINES:
         raise UnknownModelError(_unknown(name))
     allowed = _ARGS.get(name, ())
