@@ -23,16 +23,20 @@ style                         guess game
 from __future__ import annotations
 
 import functools
-import itertools
 
 import numpy as np
 
 from stratlens.agents import _solvers as sv
 from stratlens.agents._choice import FloatArray, GuessChoice, Style, StyleResult
-from stratlens.games._guessing import level_means, nearest_guess
+from stratlens.games._guessing import (
+    EXACT_OTHERS,
+    level_means,
+    nearest_guess,
+    other_profiles,
+    worst_cases,
+)
 from stratlens.games.views import GuessView
 
-EXACT_OTHERS = 2  # enumerate every profile of the others up to this many others
 SAMPLED_PROFILES = 2000
 QRE_ITERATIONS = 400
 QRE_DAMPING = 0.3
@@ -100,24 +104,9 @@ def guess_nash(view: GuessView) -> GuessChoice:
     return _result("nash", view, probs, values, others_mean=float(common))
 
 
-def _all_profiles(view: GuessView) -> np.ndarray:
-    grid = np.asarray(view.own_actions)
-    m = view.players - 1
-    if m <= EXACT_OTHERS:
-        return np.stack(np.meshgrid(*([grid] * m), indexing="ij"), axis=-1).reshape(-1, m)
-    rows = []  # the others use at most two numbers: x by the first j of them, y by the rest
-    for x, y in itertools.product(grid, grid):
-        for j in range(1, m + 1):
-            rows.append([x] * j + [y] * (m - j))
-    return np.asarray(rows)
-
-
 @functools.lru_cache(maxsize=16)
 def _worst(view: GuessView) -> tuple[FloatArray, bool]:
-    own = np.asarray(view.own_actions)
-    worst = view.payoffs(own, _all_profiles(view)).min(axis=1)
-    exact = view.players - 1 <= EXACT_OTHERS or bool(np.all(worst <= 0.0))
-    return worst, exact
+    return worst_cases(view.players, view.p_num, view.p_den, view.max_guess, view.prize)
 
 
 def guess_minimax(view: GuessView) -> GuessChoice:
@@ -137,7 +126,8 @@ def _share_tensor(view: GuessView) -> np.ndarray:
     """payoff[g, x, y] for two others (3 players), or payoff[g, x] for one."""
     own = np.asarray(view.own_actions)
     g = len(own)
-    return view.payoffs(own, _all_profiles(view)).reshape((g,) * view.players)
+    profiles, _ = other_profiles(view.players, view.max_guess)
+    return view.payoffs(own, profiles).reshape((g,) * view.players)
 
 
 def expected_payoffs(view: GuessView, sigma: FloatArray, rng_seed: int = 0) -> FloatArray:

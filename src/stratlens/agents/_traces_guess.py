@@ -32,7 +32,7 @@ def guess_trace(w: Writer, r: GuessChoice, chosen: int, n: Names) -> None:
             "Each round of 'they will guess lower, so I guess lower still' pushes the number down",
         )
         w.say(
-            f"The only point where no one wants to move is everyone at {n.mine(chosen)}",
+            f"With everyone at {n.mine(chosen)} no one wants to move, so that is where I stay",
             f"That process stops at {n.mine(chosen)}, where nobody gains by changing",
         )
         return

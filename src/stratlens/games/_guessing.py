@@ -73,3 +73,46 @@ def level_means(players: int, p: Fraction, max_guess: int, levels: int) -> list[
 def nearest_guess(x: float, max_guess: int) -> int:
     """The whole number nearest ``x`` in 0..max_guess (halves round up)."""
     return int(min(max(np.floor(x + 0.5), 0), max_guess))
+
+
+EXACT_OTHERS = 2  # every profile of the others is enumerated up to this many others
+
+
+def other_profiles(players: int, max_guess: int) -> tuple[IntArray, bool]:
+    """Profiles of the N-1 others' guesses, and whether they are all of them.
+
+    Every profile up to `EXACT_OTHERS` others; beyond, the profiles in which the others use at
+    most two numbers (x by the first j of them, y by the rest), a subset."""
+    grid = np.arange(max_guess + 1, dtype=np.int64)
+    m = players - 1
+    if m <= EXACT_OTHERS:
+        full = np.stack(np.meshgrid(*([grid] * m), indexing="ij"), axis=-1).reshape(-1, m)
+        return full.astype(np.int64), True
+    rows = [
+        [x] * j + [y] * (m - j) for x in range(max_guess + 1) for y in grid for j in range(1, m + 1)
+    ]
+    return np.asarray(rows, dtype=np.int64), False
+
+
+def worst_cases(
+    players: int, p_num: int, p_den: int, max_guess: int, prize: float
+) -> tuple[FloatArray, bool]:
+    """Each guess's worst payoff over the others' guesses, and whether that is exact (it is
+    whenever every profile was searched, or the worst found is 0, the least there is)."""
+    profiles, complete = other_profiles(players, max_guess)
+    own = np.arange(max_guess + 1, dtype=np.int64)
+    worst: FloatArray = own_shares(own, profiles, p_num, p_den, prize).min(axis=1)
+    return worst, complete or bool(np.all(worst <= 0.0))
+
+
+def symmetric_equilibria(players: int, p_num: int, p_den: int, max_guess: int) -> list[int]:
+    """The numbers c such that everyone guessing c is a pure equilibrium (no player gains by
+    guessing anything else: with the others at c, each other guess pays at most 1/N)."""
+    own = np.arange(max_guess + 1, dtype=np.int64)
+    out = []
+    for c in range(max_guess + 1):
+        others = np.full((1, players - 1), c, dtype=np.int64)
+        pay = own_shares(own, others, p_num, p_den, 1.0)[:, 0]
+        if pay.max() <= pay[c] + 1e-12:
+            out.append(c)
+    return out
