@@ -7,14 +7,14 @@ stand; what is computed, from the payoff rule (`stratlens.games._guessing`):
   ``social_dilemma`` (every outcome of a constant-sum game is Pareto-efficient);
 - ``pure_equilibria``: the profiles where everyone guesses the same number c and no one gains
   by moving (searched over the symmetric profiles only: asymmetric pure equilibria and mixed
-  equilibria are not computed, and ``mixed_equilibria`` is null);
+  equilibria are not computed: ``mixed_equilibria`` is empty, as for sequential games);
 - ``security_values`` and ``maximin_actions``: each guess's worst case over the others' guesses
   (every profile for up to 3 players; beyond, profiles in which the others use at most two
   numbers, which is exact when the best worst case found is 0, and null otherwise);
 - ``dominant_strategies``: a guess at least as good as every other against every profile
   (up to 3 players; null beyond).
 
-Not computed (null): ``undominated_actions``, ``dominance_solvable``, ``payoff_dominant``,
+Not computed (null, or empty for ``mixed_equilibria``): ``undominated_actions``, ``dominance_solvable``, ``payoff_dominant``,
 ``risk_dominant`` (bimatrix notions). `NOT_COMPUTED` lists them, with ``mixed_equilibria``.
 """
 
@@ -75,7 +75,7 @@ def guess_structure(v: GuessView) -> dict[str, Any]:
         "pure_equilibria": [
             [c] * n for c in symmetric_equilibria(n, v.p_num, v.p_den, v.max_guess)
         ],
-        "mixed_equilibria": None,
+        "mixed_equilibria": [],  # not computed (see NOT_COMPUTED), empty as for trees
         "subgame_perfect": None,
         "dominant_strategies": [dominant] * n if small else [None] * n,
         "undominated_actions": None,

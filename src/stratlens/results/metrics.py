@@ -229,6 +229,14 @@ def game_facts(game_id: str) -> GameFacts:
     spec = get_game(game_id)
     game = spec.game()
     st = structure(spec)
+    if spec.kind == "guess":  # the N-player p-beauty contest: player 1's guesses, a rule
+        k, prize = int(game.num_distinct_actions()), float(game.max_utility())
+        eq = tuple(np.eye(k)[int(c[0])] for c in st["pure_equilibria"])
+        return GameFacts(
+            spec.id, spec.family, spec.kind, game.get_type().short_name, dict(spec.params),
+            spec.roles, (spec.action_labels[0], spec.action_labels[1]), (k, k), None,
+            ((0.0, prize), (0.0, prize)), (eq, eq), (None, None),
+        )  # fmt: skip
     pair = bimatrix(spec)
     if pair is None:  # sequential: read everything off the tree
         root = tree_of(game.new_initial_state())
