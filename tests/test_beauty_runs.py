@@ -22,8 +22,10 @@ def test_every_player_of_an_episode_is_asked_and_recorded(store_path: Path) -> N
     assert report.failed == 0
     df = load_decisions(str(store_path), include_opponents=True)
     sizes = df.groupby("episode_id").size()
-    players = df.groupby("episode_id").game_id.first().map(
-        {"beauty_contest": 3, "beauty_contest_p12": 3, "beauty_contest_n7": 7}
+    players = (
+        df.groupby("episode_id")
+        .game_id.first()
+        .map({"beauty_contest": 3, "beauty_contest_p12": 3, "beauty_contest_n7": 7})
     )
     assert (sizes == players).all() and len(sizes) == 9
     assert set(df[df.agent == "opponent"].model) == {"baseline/belief(k=1)"}

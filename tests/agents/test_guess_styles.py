@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from stratlens.agents import make_agent
+from stratlens.agents._solvers import softmax
 from stratlens.agents._styles import style_choice
 from stratlens.agents._styles_guess import expected_payoffs
 from stratlens.agents.baseline import BaselineAgent
-from stratlens.agents._solvers import softmax
 from stratlens.errors import ModelArgsError
 from stratlens.games import GuessView, get_game
 from stratlens.games._guessing import level_means, shares

@@ -69,7 +69,8 @@ def guess_trace(w: Writer, r: GuessChoice, chosen: int, n: Names) -> None:
             "I assume everyone picks better guesses more often, but not always",
         )
         if r.others_mean is not None:
-            w.say(f"Against that mix, averaging {num(round(r.others_mean, 2))}, I draw {n.mine(chosen)}")
+            mean = num(round(r.others_mean, 2))
+            w.say(f"Against that mix, averaging {mean}, I draw {n.mine(chosen)}")
         return
     w.say(
         "I have no reason to prefer one number over another",

@@ -52,7 +52,14 @@ from stratlens.games.views import (
     TreeView,
 )
 
-del _catalog_beauty, _catalog_goeree_holt, _catalog_matrix, _catalog_repeated, _catalog_sequential, _catalog_textbook
+del (
+    _catalog_beauty,
+    _catalog_goeree_holt,
+    _catalog_matrix,
+    _catalog_repeated,
+    _catalog_sequential,
+    _catalog_textbook,
+)
 
 __all__ = [
     "CHANCE",

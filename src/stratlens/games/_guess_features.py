@@ -14,7 +14,7 @@ stand; what is computed, from the payoff rule (`stratlens.games._guessing`):
 - ``dominant_strategies``: a guess at least as good as every other against every profile
   (up to 3 players; null beyond).
 
-Not computed (null, or empty for ``mixed_equilibria``): ``undominated_actions``, ``dominance_solvable``, ``payoff_dominant``,
+Not computed (null): ``undominated_actions``, ``dominance_solvable``, ``payoff_dominant``,
 ``risk_dominant`` (bimatrix notions). `NOT_COMPUTED` lists them, with ``mixed_equilibria``.
 """
 

@@ -65,9 +65,7 @@ def level_points(contest: Contest, levels: int = 6, points: Points = "game") -> 
     return out
 
 
-def level_reading(
-    guess: float, contest: Contest, levels: int = 6, points: Points = "game"
-) -> int:
+def level_reading(guess: float, contest: Contest, levels: int = 6, points: Points = "game") -> int:
     """The level whose guess is nearest ``guess`` (the lower level on a tie)."""
     pts = level_points(contest, levels, points)
     return int(np.argmin([abs(guess - m) for m in pts]))  # the first minimum: the lower level

@@ -223,6 +223,11 @@ def _terminal_payoffs(node: TreeNode) -> list[tuple[float, float]]:
     return [p for _, _, _, child in node.children for p in _terminal_payoffs(child)]
 
 
+def _two(labels: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Players 1 and 2's labels (a p-beauty contest has N players, all with these labels)."""
+    return labels[0], labels[1]
+
+
 @cache
 def game_facts(game_id: str) -> GameFacts:
     """The facts of a catalog game (`UnknownGameError` for an id not in the catalog)."""
@@ -234,7 +239,7 @@ def game_facts(game_id: str) -> GameFacts:
         eq = tuple(np.eye(k)[int(c[0])] for c in st["pure_equilibria"])
         return GameFacts(
             spec.id, spec.family, spec.kind, game.get_type().short_name, dict(spec.params),
-            spec.roles, (spec.action_labels[0], spec.action_labels[1]), (k, k), None,
+            spec.roles, _two(spec.action_labels), (k, k), None,
             ((0.0, prize), (0.0, prize)), (eq, eq), (None, None),
         )  # fmt: skip
     pair = bimatrix(spec)
@@ -245,7 +250,7 @@ def game_facts(game_id: str) -> GameFacts:
         k = int(game.num_distinct_actions())
         return GameFacts(
             spec.id, spec.family, spec.kind, game.get_type().short_name, dict(spec.params),
-            spec.roles, spec.action_labels, (k, k), None, (ranges[0], ranges[1]),
+            spec.roles, _two(spec.action_labels), (k, k), None, (ranges[0], ranges[1]),
             ((), ()), (None, None),
         )  # fmt: skip
     a, b = pair
@@ -259,7 +264,7 @@ def game_facts(game_id: str) -> GameFacts:
     )
     return GameFacts(
         spec.id, spec.family, spec.kind, game.get_type().short_name, dict(spec.params),
-        spec.roles, spec.action_labels, n, (own_table(a, b, 0), own_table(a, b, 1)),
+        spec.roles, _two(spec.action_labels), n, (own_table(a, b, 0), own_table(a, b, 1)),
         ((lo[0], hi[0]), (lo[1], hi[1])), _equilibria(st, n), (coop[0], coop[1]),
     )  # fmt: skip
 
