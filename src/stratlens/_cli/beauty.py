@@ -1,7 +1,8 @@
 """`stratlens beauty`: depth of reasoning in the p-beauty contest, from the stored guesses.
 
 Per model and p-beauty game (suite ``beauty_contest``): the number of guesses, their mean and
-median, the share read as each level 0-5 (the level whose guess is nearest), and the
+median, the share read as each level 0-5 (the level whose guess is nearest; 5 takes every
+deeper guess), and the
 cognitive-hierarchy τ by maximum likelihood with its profile-likelihood interval
 (`stratlens.profiler.beauty`).
 """
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     t = Table(title=f"p-beauty contest · cognitive hierarchy, {round(args.level * 100)}% intervals")
-    for col in ("model", "game", "n", "mean", "median", "levels 0-5 (share)", "tau", "tau CI"):
+    for col in ("model", "game", "n", "mean", "median", "levels 0-5+ (share)", "tau", "tau CI"):
         t.add_column(col)
     t.add_column("sigma")
     for r in rows:
