@@ -76,3 +76,24 @@ def test_games_show_json_for_an_n_player_game() -> None:
     assert d["players"] == 7 and len(d["actions"]) == 7
     assert d["structure"]["pure_equilibria"] == [[0] * 7, [1] * 7]
     assert d["structure"]["players"] == 7
+
+
+def test_a_cognitive_hierarchy_population_is_fitted_back(store_path: Path) -> None:
+    """`baseline/ch` draws each player's level from Poisson(τ); `stratlens beauty` reads τ
+    back from its guesses (within 0.15: its guesses are the levels' exact whole numbers, which
+    the fit's normal noise models at its floor σ = 0.5)."""
+    fitted = {}
+    for tau in ("0.5", "3"):
+        evaluate(
+            "baseline/ch",
+            model_args={"tau": tau},
+            games=["beauty_contest"],
+            episodes=300,
+            opponent=f"baseline/ch(tau={tau})",
+            store=str(store_path),
+        )
+    for d in beauty_depths(load_decisions(str(store_path))):
+        fitted[d.model] = d.fit.tau
+    assert set(fitted) == {"baseline/ch(tau=0.5)", "baseline/ch(tau=3)"}
+    assert abs(fitted["baseline/ch(tau=0.5)"] - 0.5) < 0.15
+    assert abs(fitted["baseline/ch(tau=3)"] - 3.0) < 0.15

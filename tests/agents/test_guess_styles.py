@@ -94,3 +94,41 @@ def test_traces_name_the_chosen_guess(style: str) -> None:
     assert d.parse_status == "ok" and d.action is not None
     assert f"guess {d.action}" in d.reasoning
     assert d.raw_output == f"Final answer: guess {d.action}"
+
+
+def test_ch_population_levels_follow_poisson_and_guess_the_hierarchy() -> None:
+    from stratlens.contracts import Turn
+    from stratlens.games._guessing import ch_means, poisson_levels
+
+    agent = make_agent("baseline/ch(tau=1.5)")
+    assert isinstance(agent, BaselineAgent) and agent.name == "baseline/ch"  # the default τ
+    labels = {g: f"guess {g}" for g in range(101)}
+    turns = [
+        Turn("beauty_contest", 0, "", "", labels, "cot", "", THREE, seed=s) for s in range(3000)
+    ]
+    levels = np.bincount([agent.level(t) for t in turns], minlength=11)
+    assert levels / 3000 == pytest.approx(poisson_levels(1.5), abs=0.03)
+    mu = ch_means(1.5, 3, Fraction(2, 3), 100)
+    for t in turns[:50]:
+        d = agent.decide(t)
+        k = agent.level(t)
+        if k > 0:
+            assert d.action == int(np.floor(mu[k] + 0.5))
+    with pytest.raises(ModelArgsError, match="tau"):
+        make_agent("baseline/ch", {"tau": "-1"})
+
+
+def test_ch_plays_level_k_in_a_matrix_game() -> None:
+    from stratlens.contracts import Turn
+    from stratlens.games import matrix_view
+
+    spec = get_game("cooperation_baseline")
+    view = matrix_view(spec, 0)
+    labels = {a: spec.action_labels[0][a] for a in view.own_actions}
+    agent = make_agent("baseline/ch(tau=2)")
+    assert isinstance(agent, BaselineAgent)
+    for seed in range(20):
+        t = Turn("cooperation_baseline", 0, "", "", labels, "cot", "", view, seed)
+        k = agent.level(t)
+        want = style_choice("random" if k == 0 else "belief_anticipation", view, k=max(k, 1))
+        assert agent.compute(t).probs == pytest.approx(want.probs)

@@ -18,6 +18,8 @@ style                         guess game
                               3 players, else from 2,000 profiles drawn with a fixed seed)
 ``random``                    uniform
 ============================  =============================================================
+
+`guess_ch` is the cognitive-hierarchy player of `baseline/ch`: its level is drawn per decision.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from stratlens.agents import _solvers as sv
 from stratlens.agents._choice import FloatArray, GuessChoice, Style, StyleResult
 from stratlens.games._guessing import (
     EXACT_OTHERS,
+    ch_means,
     level_means,
     nearest_guess,
     other_profiles,
+    poisson_levels,
     worst_cases,
 )
 from stratlens.games.views import GuessView
@@ -161,3 +165,25 @@ def guess_qre(view: GuessView, lam: float = 1.0) -> GuessChoice:
     sigma, eu = _qre(view, lam)
     others = float(np.asarray(view.own_actions) @ sigma)
     return _result("qre", view, sigma.copy(), eu.copy(), others_mean=others, lam=lam)
+
+
+def guess_ch(view: GuessView, tau: float, level: int) -> GuessChoice:
+    """A cognitive-hierarchy player of ``level`` (>= 1) at τ: the guess nearest r times the
+    average of the lower levels' mean guesses, weighted by their Poisson(τ) frequencies."""
+    mu = ch_means(tau, view.players, view.p, view.max_guess)
+    level = min(level, len(mu) - 1)
+    guess = nearest_guess(float(mu[level]), view.max_guess)
+    f = poisson_levels(tau)[:level]
+    others = float(f @ mu[:level] / f.sum()) if f.sum() > 0 else float(mu[0])
+    own = np.asarray(view.own_actions)
+    values = view.payoffs(
+        own, np.full((1, view.players - 1), nearest_guess(others, view.max_guess))
+    )
+    return _result(
+        "belief_anticipation",
+        view,
+        _point(len(own), guess),
+        values[:, 0],
+        level=level,
+        others_mean=others,
+    )

@@ -116,3 +116,32 @@ def symmetric_equilibria(players: int, p_num: int, p_den: int, max_guess: int) -
         if pay.max() <= pay[c] + 1e-12:
             out.append(c)
     return out
+
+
+CH_LEVELS = 10  # the cognitive hierarchy's levels 0..CH_LEVELS
+
+
+def poisson_levels(tau: float, levels: int = CH_LEVELS) -> FloatArray:
+    """Poisson(τ) frequencies of levels 0..``levels``, renormalised to those levels."""
+    k = np.arange(levels + 1)
+    logf = k * np.log(max(tau, 1e-300)) - np.cumsum(np.log(np.maximum(k, 1))) - tau
+    f = np.exp(logf - logf.max()) if tau > 0 else (k == 0).astype(float)
+    out: FloatArray = f / f.sum()
+    return out
+
+
+def ch_means(
+    tau: float, players: int, p: Fraction, max_guess: int, levels: int = CH_LEVELS
+) -> FloatArray:
+    """The cognitive hierarchy's mean guess per level (Camerer, Ho & Chong 2004): level 0
+    guesses uniformly (mean ``max_guess / 2``); level k aims at `target_ratio` times the
+    average of levels 0..k-1 weighted by their `poisson_levels` frequencies."""
+    f = poisson_levels(tau, levels)
+    r = float(target_ratio(players, p))
+    mu = np.zeros(levels + 1)
+    mu[0] = max_guess / 2.0
+    for k in range(1, levels + 1):
+        weight = float(f[:k].sum())
+        prior = float(f[:k] @ mu[:k]) / weight if weight > 0 else mu[0]
+        mu[k] = min(float(max_guess), r * prior)
+    return mu

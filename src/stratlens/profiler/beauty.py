@@ -30,14 +30,15 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize, minimize_scalar
-from scipy.stats import chi2, norm, poisson
+from scipy.stats import chi2, norm
 
-from stratlens.games._guessing import level_means, target_ratio
+from stratlens.games._guessing import CH_LEVELS, level_means, poisson_levels, target_ratio
+from stratlens.games._guessing import ch_means as _ch_means
 
 FloatArray = npt.NDArray[np.float64]
 Points = Literal["game", "classic"]
 
-MAX_LEVEL = 10
+MAX_LEVEL = CH_LEVELS
 TAU_BOUNDS = (0.0, 10.0)
 SIGMA_BOUNDS = (0.5, 40.0)
 _TAU_GRID = np.concatenate([np.linspace(0.0, 3.0, 31)[1:], np.linspace(3.25, 10.0, 28)])
@@ -85,20 +86,12 @@ def level_shares(
 
 
 def level_frequencies(tau: float, levels: int = MAX_LEVEL) -> FloatArray:
-    f = poisson.pmf(np.arange(levels + 1), max(tau, 1e-12))
-    out: FloatArray = f / f.sum()
-    return out
+    return poisson_levels(tau, levels)
 
 
 def ch_means(tau: float, contest: Contest, levels: int = MAX_LEVEL) -> FloatArray:
-    """mu_k, k = 0..levels, of the cognitive hierarchy at τ."""
-    f = level_frequencies(tau, levels)
-    r = contest.ratio()
-    mu = np.zeros(levels + 1)
-    mu[0] = contest.max_guess / 2.0
-    for k in range(1, levels + 1):
-        mu[k] = min(contest.max_guess, r * float(f[:k] @ mu[:k]) / float(f[:k].sum()))
-    return mu
+    """mu_k, k = 0..levels, of the cognitive hierarchy at τ (`stratlens.games._guessing`)."""
+    return _ch_means(tau, contest.players, contest.p, contest.max_guess, levels)
 
 
 def ch_probabilities(tau: float, sigma: float, contest: Contest) -> FloatArray:
