@@ -97,3 +97,24 @@ def test_a_cognitive_hierarchy_population_is_fitted_back(store_path: Path) -> No
     assert set(fitted) == {"baseline/ch(tau=0.5)", "baseline/ch(tau=3)"}
     assert abs(fitted["baseline/ch(tau=0.5)"] - 0.5) < 0.15
     assert abs(fitted["baseline/ch(tau=3)"] - 3.0) < 0.15
+
+
+def test_the_leaderboard_counts_the_contest_like_any_game(store_path: Path) -> None:
+    from stratlens.results.leaderboard import build_leaderboard
+
+    for model in ("baseline/belief", "baseline/nash"):  # level 2 and everyone-at-0
+        evaluate(model, suite="beauty_contest", episodes=4, opponent="baseline/belief(k=1)",
+                 store=str(store_path))  # fmt: skip
+    lb = build_leaderboard(store_path, n_boot=100)
+    rows = {e.model: e for e in lb.entries}
+    assert set(rows) == {"baseline/belief", "baseline/nash"}
+    for model, row in rows.items():
+        games = {g.game_id: g for g in row.groups}
+        assert set(games) == {"beauty_contest", "beauty_contest_p12", "beauty_contest_n7"}
+        contest = games["beauty_contest"]
+        assert contest.metrics["share:guess 16"].value == (model == "baseline/belief")
+        # the symmetric equilibrium of 3 players is everyone at 0
+        assert contest.metrics["eq_distance"].value == (1.0 if model == "baseline/belief" else 0.0)
+    nash = {g.game_id: g.metrics["payoff_all"].value for g in rows["baseline/nash"].groups}
+    # 0 against two level-1 players (29, target 12.9) wins; against six (32, target 18.3) not
+    assert nash["beauty_contest"] == 100.0 and nash["beauty_contest_n7"] == 0.0
