@@ -5,7 +5,8 @@ N players guess a whole number from 0 to 100 at once; the guesses nearest p time
 share a prize of 100 points (`stratlens.games._beauty`). For p < 1 the only equilibrium is
 everyone guessing 0; people's first guesses sit far above it, at the few steps of "p times
 what the others guess" they take. The model is Player 1; the other N - 1 players are the run's
-``--opponent`` (a reference agent, e.g. ``baseline/belief(k=1)`` for level-1 players).
+``--opponent`` (a reference agent: ``baseline/belief(k=1)`` for level-1 players,
+``baseline/ch(tau=1.5)`` for a cognitive-hierarchy population, each player's level drawn apart).
 
 ``params``: ``players``, ``p`` (as text, "2/3"), ``p_num``/``p_den``, ``max_guess``,
 ``prize`` and ``ordered`` (the options are numbers in order). Human numbers (Nagel's first
