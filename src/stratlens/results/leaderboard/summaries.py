@@ -272,7 +272,9 @@ def load_summaries(
             summary = summarize_run(conn, {**row, "created_at": created})
             blob = json.dumps(summary, sort_keys=True, allow_nan=False)
             fresh.append((keys[run_id], run_id, blob))
-        out.append(json.loads(blob))  # the same path for fresh and cached summaries
+        summary = json.loads(blob)  # the same path for fresh and cached summaries
+        summary["digest"] = hashlib.sha256(blob.encode()).hexdigest()  # what it holds
+        out.append(summary)
     report(steps, "run summaries", len(runs), len(runs))
     stats = {"runs": len(runs), "computed": len(fresh), "reused": len(runs) - len(fresh)}
     return out, stats, fresh
