@@ -85,6 +85,30 @@ def _column_ranks(x: Array, binary: npt.NDArray[np.bool_]) -> Array:
     return out
 
 
+def _resampled_ranks(values: Array, idx: npt.NDArray[np.int64]) -> Array:
+    """``stats.rankdata(values[idx], axis=-1)`` (average ranks of each resample), by counting:
+    a value's average rank is the number of smaller values plus (its count + 1) / 2, exact in
+    floating point (integers and halves) and without a sort per resample."""
+    uniq, code = np.unique(values, return_inverse=True)
+    picked = code.ravel()[idx]  # (B, n): each drawn unit's value code
+    b, u = idx.shape[0], len(uniq)
+    counts = np.bincount((picked + u * np.arange(b)[:, None]).ravel(), minlength=b * u)
+    counts = counts.reshape(b, u).astype(float)
+    below = np.cumsum(counts, axis=1) - counts
+    rank_of = below + (counts + 1.0) / 2.0
+    return np.asarray(np.take_along_axis(rank_of, picked, axis=1))
+
+
+def _resampled_column_ranks(
+    x: Array, idx: npt.NDArray[np.int64], binary: npt.NDArray[np.bool_]
+) -> Array:
+    """``_column_ranks(x[idx], binary)`` without ranking each resample by sorting."""
+    out = np.array(x[idx], dtype=float)
+    for j in np.flatnonzero(~binary):
+        out[..., j] = _resampled_ranks(x[:, j], idx)
+    return out
+
+
 def _resampled_rho(ry: Array, rx: Array) -> Array:
     """Correlation of ``ry`` (B, n) with each column of ``rx`` (B, n, k), per resample b;
     NaN where either side is constant."""
@@ -169,7 +193,9 @@ def _outcome_tests(
         null = perms @ np.nan_to_num(zx)
         p = (1 + (np.abs(null) >= np.abs(rho) - 1e-12).sum(axis=0)) / (1 + n_perm)
         idx = rng.integers(0, n, size=(n_boot, n))
-        reps = _resampled_rho(_ranks(y[idx]), _column_ranks(x[idx], binary))
+        drawn = y[idx]
+        ry = drawn if np.isin(drawn, (0.0, 1.0)).all() else _resampled_ranks(y, idx)
+        reps = _resampled_rho(ry, _resampled_column_ranks(x, idx, binary))
         finite = np.isfinite(reps)
         for j in range(k):
             r = reps[finite[:, j], j]

@@ -215,13 +215,15 @@ def summarize_run(conn: sqlite3.Connection, run: Mapping[str, Any]) -> dict[str,
     reference = str(run["opponent"]).startswith(REFERENCE_PREFIX)
     groups: dict[str, Any] = {}
     unknown: list[str] = []
+    # One pass splits the decisions by game and role (each part keeps the decisions' order).
+    parts = dict(iter(joined.groupby(["game_id", "role"], sort=False)))
     for (game_id, role), ep in eps.groupby(["game_id", "role"], sort=True):
         try:
             facts = game_facts(str(game_id))
         except UnknownGameError:
             unknown.append(str(game_id))
             continue
-        d = joined[(joined.game_id == game_id) & (joined.role == role)]
+        d = parts.get((game_id, role), joined.iloc[:0])
         moves = None
         if facts.kind == "tree":
             moves = pd.read_sql_query(_MOVES, conn, params=(run_id, str(game_id)))
