@@ -73,6 +73,7 @@ __all__ = [
     "game_facts",
     "base_metrics",
     "game_metrics",
+    "has_population_metrics",
     "population_metrics",
     "interval",
     "intervals",
@@ -314,13 +315,14 @@ def game_metrics(
     return out
 
 
-#: What `population_metrics` reads per row: x (one column per action), then these.
-POPULATION_INPUTS = ("valid", "failure_rate", "norm_ref")
+#: What `population_metrics` reads per row: the action counts (one column per action; none
+#: where the game has no population metrics), then these.
+POPULATION_INPUTS = ("failure_rate", "norm_ref")
 
 
 def base_metrics(sums: Array, facts: GameFacts, role: int) -> tuple[dict[str, Array], Array]:
-    """The metrics that do not depend on the population, and the (R, k + 3) inputs of
-    `population_metrics` (x, then `POPULATION_INPUTS`)."""
+    """The metrics that do not depend on the population, and the (R, k + 2) inputs of
+    `population_metrics` (the action counts, then `POPULATION_INPUTS`)."""
     cols = {c: i for i, c in enumerate(game_columns(facts.n_actions[role]))}
     s = np.atleast_2d(np.asarray(sums, dtype=float))
 
@@ -348,8 +350,13 @@ def base_metrics(sums: Array, facts: GameFacts, role: int) -> tuple[dict[str, Ar
     coop = facts.cooperative[role]
     out["cooperation"] = x[:, coop] if coop is not None else ratio(col("coop_num"), col("coop_den"))
     out["trust"] = ratio(col("trust_num"), col("trust_den"))
-    inputs = np.column_stack([x, valid, failure, out["norm_ref"]])
+    inputs = np.column_stack([counts, failure, out["norm_ref"]])
     return out, inputs
+
+
+def has_population_metrics(facts: GameFacts) -> bool:
+    """Whether the game's population metrics are defined (one-shot games with a table)."""
+    return facts.one_shot and facts.tables is not None
 
 
 def population_metrics(
@@ -358,12 +365,15 @@ def population_metrics(
     """payoff_pop, regret, regret_norm, norm_pop and score from the inputs `base_metrics`
     gives (NaN but ``score`` where the game is not one-shot or there is no population)."""
     k = inputs.shape[1] - len(POPULATION_INPUTS)
-    x = inputs[:, :k]
-    valid, failure, norm_ref = inputs[:, k], inputs[:, k + 1], inputs[:, k + 2]
+    counts = inputs[:, :k]
+    failure, norm_ref = inputs[:, k], inputs[:, k + 1]
     nan = np.full(len(inputs), np.nan)
     out: dict[str, Array] = dict(payoff_pop=nan, regret=nan, regret_norm=nan, norm_pop=nan)
-    if facts.one_shot and facts.tables is not None and population is not None:
+    if has_population_metrics(facts) and population is not None:
+        valid = counts.sum(axis=1)
+        x = ratio(counts, valid[:, None])
         lo, hi = facts.payoff_range[role]
+        assert facts.tables is not None
         table = facts.tables[role]
         pay = np.where(valid > 0, expected_payoff(np.nan_to_num(x), table, population), np.nan)
         out["payoff_pop"] = pay

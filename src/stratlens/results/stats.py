@@ -103,7 +103,7 @@ def _resampled_column_ranks(
     x: Array, idx: npt.NDArray[np.int64], binary: npt.NDArray[np.bool_]
 ) -> Array:
     """``_column_ranks(x[idx], binary)`` without ranking each resample by sorting."""
-    out = np.array(x[idx], dtype=float)
+    out = np.asarray(x, dtype=float)[idx]  # a fresh (B, n, k) array
     for j in np.flatnonzero(~binary):
         out[..., j] = _resampled_ranks(x[:, j], idx)
     return out

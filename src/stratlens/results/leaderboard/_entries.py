@@ -4,7 +4,7 @@ Everything about an entry except its population metrics depends on its own runs 
 resamples of every game and role, the metrics that do not read the population, usage, text
 styles, and the population-free part of its summary (`EntryBase`). That part is computed once
 per entry content and kept (`_memo`); with it comes, per game and role, the (1 + n_boot,
-k + 3) inputs of `stratlens.results.metrics.population_metrics` (the point row first), from
+k + 2) inputs of `stratlens.results.metrics.population_metrics` (the point row first), from
 which the population metrics of any population are computed without resampling again.
 """
 
@@ -20,11 +20,13 @@ from stratlens.results.leaderboard._memo import pack, unpack
 from stratlens.results.leaderboard._pool import _merge
 from stratlens.results.leaderboard.sources import STYLE_LABELS
 from stratlens.results.metrics import (
+    POPULATION_INPUTS,
     Estimate,
     GameFacts,
     base_metrics,
     game_columns,
     game_facts,
+    has_population_metrics,
     interval,
     intervals,
     resample_sums,
@@ -135,10 +137,18 @@ def _group_base(
         usage=usage,
         styles=styles,
         samples=list(dict.fromkeys(samples))[:4],
-        inputs=np.vstack([p_in, r_in]),
+        inputs=_inputs(facts, np.vstack([p_in, r_in])),
         reps={k: rm[k] for k in SUMMARY_METRICS if k not in POPULATION_SUMMARY},
     )
     return base, usage_sums
+
+
+def _inputs(facts: GameFacts, inputs: np.ndarray) -> np.ndarray:
+    """The inputs of the population metrics, without the action counts where the game has
+    no population metrics (nothing reads them there)."""
+    if has_population_metrics(facts):
+        return inputs
+    return inputs[:, inputs.shape[1] - len(POPULATION_INPUTS) :]
 
 
 def _usage(point: np.ndarray, reps: np.ndarray, level: float) -> dict[str, Estimate]:
@@ -210,7 +220,7 @@ def entry_base(
 def encode(b: EntryBase) -> dict[str, Any]:
     groups = [
         [g.game_id, g.role, g.episodes, g.decisions, ests(g.metrics), ests(g.usage),
-         ests(g.styles), g.samples, pack(g.inputs)]
+         ests(g.styles), g.samples, pack(g.inputs[:, :-2]), pack(g.inputs[:, -2:])]
         for g in b.groups
     ]  # fmt: skip
     return {
@@ -229,8 +239,8 @@ def decode(v: dict[str, Any]) -> EntryBase:
     groups = [
         GroupBase(game_id, int(role), game_facts(game_id), int(episodes), int(decisions),
                   unests(metrics), unests(usage), unests(styles), [int(s) for s in samples],
-                  unpack(inputs))
-        for game_id, role, episodes, decisions, metrics, usage, styles, samples, inputs
+                  np.hstack([unpack(counts), unpack(rest)]))
+        for game_id, role, episodes, decisions, metrics, usage, styles, samples, counts, rest
         in v["groups"]
     ]  # fmt: skip
     return EntryBase(

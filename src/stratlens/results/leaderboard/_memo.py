@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import sqlite3
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -58,14 +59,21 @@ def _jsonable(value: Any) -> Any:
 
 
 def pack(a: npt.ArrayLike) -> dict[str, Any]:
-    """A float64 array as JSON (shape and base64 bytes), exact."""
+    """A float64 array as JSON (shape and the base64 of its compressed bytes), exact; one of
+    whole numbers is kept as 32-bit integers."""
     arr = np.ascontiguousarray(np.asarray(a, dtype="<f8"))
-    return {"shape": list(arr.shape), "b64": base64.b64encode(arr.tobytes()).decode()}
+    dtype = "<f8"
+    if arr.size and np.isfinite(arr).all() and np.abs(arr).max() < 2**31:
+        as_int = arr.astype("<i4")
+        if np.array_equal(as_int, arr) and not (np.signbit(arr) & (arr == 0)).any():
+            arr, dtype = as_int, "<i4"
+    raw = zlib.compress(arr.tobytes(), 1)
+    return {"shape": list(arr.shape), "dtype": dtype, "z": base64.b64encode(raw).decode()}
 
 
 def unpack(value: dict[str, Any]) -> npt.NDArray[np.float64]:
-    raw = base64.b64decode(value["b64"])
-    return np.frombuffer(raw, dtype="<f8").reshape(value["shape"]).astype(np.float64)
+    raw = zlib.decompress(base64.b64decode(value["z"]))
+    return np.frombuffer(raw, dtype=value["dtype"]).reshape(value["shape"]).astype(np.float64)
 
 
 class Memo:
