@@ -106,8 +106,13 @@ def _compress(rows: npt.NDArray[np.float64], chunk: npt.NDArray[np.int64]) -> di
     """Distinct rows with multiplicities, or `CHUNKS` chunk sums when there are too many."""
     if len(rows) == 0:
         return {"rows": [], "mult": []}
-    uniq, mult = np.unique(rows, axis=0, return_counts=True)
-    if len(uniq) > CHUNKS:
+    # More distinct values in one column than chunks: more distinct rows too, so the chunks
+    # are summed without finding the distinct rows first (their order is not used then).
+    many = len(rows) > CHUNKS and any(
+        len(np.unique(rows[:, j])) > CHUNKS for j in range(rows.shape[1])
+    )
+    uniq, mult = (rows, None) if many else np.unique(rows, axis=0, return_counts=True)
+    if many or len(uniq) > CHUNKS:
         sums = np.zeros((CHUNKS, rows.shape[1]))
         np.add.at(sums, chunk % CHUNKS, rows)
         used = np.bincount(chunk % CHUNKS, minlength=CHUNKS) > 0
@@ -145,7 +150,7 @@ def _group(
 ) -> dict[str, Any]:
     k = facts.n_actions[role]
     n_ep = len(eps)
-    code = pd.Categorical(dec.episode_id, categories=eps.episode_id).codes.astype(np.int64)
+    code = pd.Index(eps.episode_id).get_indexer(dec.episode_id).astype(np.int64)
     ok = (dec.parse_status == "ok").to_numpy()
     rows = np.zeros((n_ep, len(game_columns(k))))
     base = {c: i for i, c in enumerate(game_columns(k))}
@@ -190,11 +195,13 @@ def _group(
         ]
     )
     idx = eps.idx.to_numpy(dtype=np.int64)
-    first = dec.groupby("episode_id", sort=False).id.min()
-    order = pd.Series(idx, index=eps.episode_id)
-    firsts = first.reindex(order.sort_values(kind="stable").index).dropna()
+    ids = dec.id.to_numpy(dtype=np.int64)
+    first = np.full(n_ep, np.iinfo(np.int64).max)
+    np.minimum.at(first, code, ids)  # each episode's first decision (none: the maximum)
+    has = np.bincount(code, minlength=n_ep) > 0
+    by_idx = [int(first[e]) for e in np.argsort(idx, kind="stable") if has[e]]
     failed = dec[~ok].id.head(SAMPLES)
-    samples = [int(v) for v in firsts.head(SAMPLES)] + [int(v) for v in failed]
+    samples = by_idx[:SAMPLES] + [int(v) for v in failed]
     return {
         "game": _compress(rows, _chunks(idx)),
         "usage": _compress(usage, _chunks(dec.id.to_numpy())),
