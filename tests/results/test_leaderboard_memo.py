@@ -82,9 +82,7 @@ def test_a_new_model_reuses_the_other_entries_and_equals_scratch(
     assert len(old_figures & memo_keys(store, "figure")) < len(old_figures)
 
 
-def test_a_resumed_run_with_more_episodes_is_recomputed(
-    cached_store: Path, tmp_path: Path
-) -> None:
+def test_a_resumed_run_with_more_episodes_is_recomputed(cached_store: Path, tmp_path: Path) -> None:
     store = tmp_path / "store.db"
     shutil.copy(cached_store, store)
     old = memo_keys(store, "entry")

@@ -285,7 +285,14 @@ def analyze(
         pooled = data.copy()
         pooled[REASONING] = pooled.groupby("entry")[REASONING].transform(_standardise)
         out[POOLED] = _one(
-            POOLED, pooled, predictors, "entry", n_boot, n_perm, level, seed + len(entries),
+            POOLED,
+            pooled,
+            predictors,
+            "entry",
+            n_boot,
+            n_perm,
+            level,
+            seed + len(entries),
             cached,
         )
     return out

@@ -81,15 +81,30 @@ def entry_human(h: EntryHuman) -> dict[str, Any]:
     return {
         "key": h.key,
         "cells": [
-            [c.game_id, c.role, c.distance.choices, est(c.distance.total_variation),
-             est(c.distance.log_likelihood), pack(c.distance.tv_reps), pack(c.distance.ll_reps)]
+            [
+                c.game_id,
+                c.role,
+                c.distance.choices,
+                est(c.distance.total_variation),
+                est(c.distance.log_likelihood),
+                pack(c.distance.tv_reps),
+                pack(c.distance.ll_reps),
+            ]
             for c in h.cells
-        ],  # fmt: skip
+        ],
         "shifts": [
-            [s.treasure, s.contradiction, s.role, s.ordered, s.human_move, s.model_move,
-             est(s.shift.ratio), s.shift.direction]
+            [
+                s.treasure,
+                s.contradiction,
+                s.role,
+                s.ordered,
+                s.human_move,
+                s.model_move,
+                est(s.shift.ratio),
+                s.shift.direction,
+            ]
             for s in h.shifts
-        ],  # fmt: skip
+        ],
         "styles": [[g.game_id, profile(g.model)] for g in h.styles],
         "total_variation": est(h.total_variation),
         "log_likelihood": est(h.log_likelihood),

@@ -253,4 +253,3 @@ def decode(v: dict[str, Any]) -> EntryBase:
         reasoning_unit=str(v["reasoning_unit"]),
         summary=unests(v["summary"]),
     )
-

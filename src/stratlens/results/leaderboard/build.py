@@ -16,6 +16,7 @@ entry weighted equally. Population metrics hold it fixed while the model is resa
 
 from __future__ import annotations
 
+import functools
 import math
 import sqlite3
 from dataclasses import dataclass, field
@@ -25,14 +26,15 @@ import numpy as np
 import pandas as pd
 
 from stratlens._progress import Steps, report
-from stratlens.results.leaderboard import sources
-from stratlens.results.leaderboard import _codec, _entries
+from stratlens.results.leaderboard import _codec, _entries, sources
 from stratlens.results.leaderboard._entries import (
     POPULATION_SUMMARY,
-    SUMMARY_METRICS,
     EntryBase,
     GroupBase,
     summary,
+)
+from stratlens.results.leaderboard._entries import (
+    SUMMARY_METRICS as SUMMARY_METRICS,
 )
 from stratlens.results.leaderboard._memo import Memo
 from stratlens.results.leaderboard._pool import (
@@ -58,6 +60,7 @@ from stratlens.results.metrics import (
     population_metrics,
 )
 from stratlens.results.structure_analysis import REASONING, StructureResult, analyze
+
 
 @dataclass
 class GroupResult:
@@ -128,9 +131,7 @@ class Leaderboard:
     framings: list[FramingComparison] = field(default_factory=list)
 
 
-def _group_result(
-    base: GroupBase, population: np.ndarray | None, level: float
-) -> GroupResult:
+def _group_result(base: GroupBase, population: np.ndarray | None, level: float) -> GroupResult:
     """A group's result: its population-free part with the population metrics added."""
     pop = population_metrics(base.inputs, base.facts, base.role, population)
     point = {k: v[:1] for k, v in pop.items()}
@@ -216,16 +217,16 @@ def build(
             content = [key, e["model"], e["protocol"], e["runs"], [digests[r] for r in e["runs"]]]
             found = memo.get(
                 "human", [*content, n_boot, level, seed],
-                lambda key=key: compare_entry(key, merged[key], n_boot=n_boot, level=level,
-                                              seed=seed),
+                functools.partial(compare_entry, key, merged[key], n_boot=n_boot, level=level,
+                                  seed=seed),
                 _codec.entry_human, _codec.unentry_human,
             )  # fmt: skip
             if found.cells:
                 human[key] = found
             base = memo.get(
                 "entry", [*content, classifier, n_boot, level, seed],
-                lambda key=key, e=e: _entries.entry_base(key, e, merged[key], classifier,
-                                                         n_boot, level, seed),
+                functools.partial(_entries.entry_base, key, e, merged[key], classifier, n_boot,
+                                  level, seed),
                 _entries.encode, _entries.decode,
             )  # fmt: skip
             groups = [
@@ -241,14 +242,14 @@ def build(
     common = _common_cells(entries)
     for en in entries:
         shared = [g for g in en.groups if (g.game_id, g.role) in common]
-        en.headline_score = summary(list(shared), ("score",), level)["score"] if shared else _NAN_ESTIMATE
+        en.headline_score = (
+            summary(list(shared), ("score",), level)["score"] if shared else _NAN_ESTIMATE
+        )
     entries.sort(key=lambda en: (-_sortable(en.headline.value), en.key))
     pooled = None
     if analysis and entries:
         report(steps, "structure analysis")
-        results = analyze(
-            analysis_frame(entries), n_boot=n_boot, seed=seed, cached=memo.cached
-        )
+        results = analyze(analysis_frame(entries), n_boot=n_boot, seed=seed, cached=memo.cached)
         for en in entries:
             en.structure = results.get(en.key)
         pooled = results.get("all models")

@@ -111,7 +111,8 @@ def _compress(rows: npt.NDArray[np.float64], chunk: npt.NDArray[np.int64]) -> di
     many = len(rows) > CHUNKS and any(
         len(np.unique(rows[:, j])) > CHUNKS for j in range(rows.shape[1])
     )
-    uniq, mult = (rows, None) if many else np.unique(rows, axis=0, return_counts=True)
+    if not many:
+        uniq, mult = np.unique(rows, axis=0, return_counts=True)
     if many or len(uniq) > CHUNKS:
         sums = np.zeros((CHUNKS, rows.shape[1]))
         np.add.at(sums, chunk % CHUNKS, rows)
