@@ -164,3 +164,20 @@ def test_cached_spearman_outcomes_leave_the_generator_where_computing_would() ->
     assert calls == ["y2"]  # y1 and y3 read back: y3's draws come after the cached y1, y2
     expected = spearman_tests(frame, ["y1", "y2", "y3"], ["x", "b"], n_boot=200, n_perm=300)
     pd.testing.assert_frame_equal(changed, expected)
+
+
+def test_an_unreadable_entry_is_computed_anew(cached_store: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store.db"
+    shutil.copy(cached_store, store)
+    with open_store(store) as s, s.transaction() as conn:
+        conn.execute(
+            "UPDATE analysis_cache SET value = '{\"groups\": 1}' WHERE kind IN (?, ?, ?)",
+            (PREFIX + "entry", PREFIX + "human", PREFIX + "figure"),
+        )
+    cached, scratch = regenerate_both(store, tmp_path)
+    assert cached == scratch == tree(cached_store.parent / "first")
+    with open_store(store) as s:  # and written back readable
+        value = s.conn.execute(
+            "SELECT value FROM analysis_cache WHERE kind = ? LIMIT 1", (PREFIX + "entry",)
+        ).fetchone()[0]
+    assert json.loads(value)["groups"] != 1

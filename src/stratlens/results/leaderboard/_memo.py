@@ -28,6 +28,8 @@ import numpy.typing as npt
 from stratlens.results.leaderboard.summaries import CODE_VERSION
 
 PREFIX = "leaderboard.memo."
+#: Part of every key: raised whenever a step's value changes form or meaning.
+MEMO_VERSION = "1"
 T = TypeVar("T")
 
 
@@ -102,7 +104,7 @@ class Memo:
         The value is always what ``decode(encode(...))`` gives, fresh or read back, so a
         regeneration from the cache and one from scratch build from identical values.
         """
-        key = digest(PREFIX + kind, CODE_VERSION, *parts)[:40]
+        key = digest(PREFIX + kind, MEMO_VERSION, CODE_VERSION, *parts)[:40]
         self.used.add(key)
         blob = self.fresh.get(key, (kind, None))[1]
         if blob is None and self.enabled:
@@ -113,7 +115,13 @@ class Memo:
             ).fetchone()
             blob = None if row is None else str(row[0])
             if blob is not None:
-                self.hits += 1
+                try:
+                    value = decode(json.loads(blob))
+                except (ValueError, KeyError, TypeError, IndexError):
+                    blob = None  # unreadable (written by other code): computed anew
+                else:
+                    self.hits += 1
+                    return value
         if blob is None:
             self.misses += 1
             blob = json.dumps(encode(compute()), allow_nan=True)
