@@ -45,18 +45,16 @@ def payoff_rule_text() -> str:
     )
 
 
-def value_line(value: int) -> str:
-    return f"Your value for the prize is {value} dollars."
-
-
 def register_pair(
     suites: tuple[str, ...], source: str, params: Callable[..., dict[str, Any]]
 ) -> None:
     for values, role in ((TREASURE_VALUES, "treasure"), (CONTRADICTION_VALUES, "contradiction")):
         suffix = "".join(str(v) for v in values)
-        game_string = "python_stratlens_first_price_auction(" + ",".join(
-            f"v{i}={v}" for i, v in enumerate(values)
-        ) + ")"
+        game_string = (
+            "python_stratlens_first_price_auction("
+            + ",".join(f"v{i}={v}" for i, v in enumerate(values))
+            + ")"
+        )
         register(
             GameSpec(
                 id=f"gh_auction_{suffix}",
