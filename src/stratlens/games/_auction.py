@@ -149,10 +149,8 @@ class FirstPriceAuctionState(pyspiel.State):  # type: ignore[misc]
         if not self.is_terminal() or self._bids is None:
             return [0.0, 0.0]
         b = self._bids
-        if b[0] == b[1]:
-            winner = 0 if self._coin == HEADS else 1
-        else:
-            winner = 0 if b[0] > b[1] else 1
+        # the higher bid wins; equal bids: heads, bidder 1; tails, bidder 2
+        winner = int(b[1] > b[0]) if b[0] != b[1] else int(self._coin == TAILS)
         out = [0.0, 0.0]
         value = self.value(winner)
         assert value is not None

@@ -15,8 +15,8 @@ action names as the paper prints them, and ``ordered`` (true for claims and effo
 options are numbers in order. The first-price auction (section III) is a one-shot game of
 kind ``bayesian`` with private values (`stratlens.games._catalog_gh_auction`). Left out: the
 signaling game (private types and a reply: it fits none of the catalog's kinds yet, and the
-reference's payoffs for it are partial), the bargaining game (rules and only summary data) and the x5 "trust" variant (payoffs derived,
-not printed).
+reference's payoffs for it are partial), the bargaining game (rules and only summary data)
+and the x5 "trust" variant (payoffs derived, not printed).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from stratlens.results.leaderboard._pool import (
     _merge,
     _pooled_groups,
     _population,
+    merge_by_value,
     slug,
 )
 from stratlens.results.leaderboard.framing import (
@@ -279,7 +280,8 @@ def build(
             for key, e in entries_raw.items()
         }
         population = _population(merged, {k: e["model"] for k, e in entries_raw.items()})
-        human = compare_entries(merged, n_boot=n_boot, level=level, seed=seed)
+        by_value = {key: merge_by_value(e["groups"]) for key, e in entries_raw.items()}
+        human = compare_entries(merged, n_boot=n_boot, level=level, seed=seed, by_value=by_value)
         framings = compare_framings(
             merged, _entry_framings(entries_raw, framed), n_boot=n_boot, level=level, seed=seed
         )
