@@ -88,3 +88,24 @@ def test_leaderboard_compares_each_value_and_shifts_at_the_high_value(tmp_path: 
     assert to_json(h)["shifts"][0]["context"] == "value 5 → value 6"
     (entry,) = [en for en in lb.entries if en.key == "baseline/qre(lam=0.5)"]
     assert "gh_auction_036, value 6" in model_section(lb, entry)
+
+
+def test_the_payoff_check_reads_the_value_the_bidder_drew(tmp_path: Path) -> None:
+    from stratlens.games._auction import BIDS, payoff
+    from stratlens.results import load_decisions, load_episodes
+    from stratlens.results.phases.execution import _views_for, reference_payoff
+
+    store = str(tmp_path / "s.db")
+    stratlens.evaluate("baseline/nash", games=["gh_auction_036"], episodes=12, protocol="payoff",
+                       store=store)  # fmt: skip
+    dec, eps = load_decisions(store, include_opponents=True), load_episodes(store)
+    views = _views_for(dec[dec.protocol == "payoff"], eps)
+    seeds = dict(zip(eps.episode_id, eps.seed, strict=True))
+    spec = get_game("gh_auction_036")
+    drawn = {private_values(spec, int(s)) for s in seeds.values()}
+    assert len(drawn) > 1  # the episodes do not all draw the same values
+    assert len(views) == len(dec)
+    for (episode_id, _, player), view in views.items():
+        value = private_values(spec, int(seeds[episode_id]))[player]
+        mean, _ = reference_payoff(view, 3)  # bid 3, the other's bid uniform
+        assert mean == pytest.approx(np.mean([payoff(value, 3, y) for y in BIDS]))
