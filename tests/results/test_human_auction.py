@@ -90,6 +90,25 @@ def test_leaderboard_compares_each_value_and_shifts_at_the_high_value(tmp_path: 
     assert "gh_auction_036, value 6" in model_section(lb, entry)
 
 
+def test_an_agent_bidding_the_equilibrium_at_the_high_value_shows_no_shift(
+    tmp_path: Path,
+) -> None:
+    # baseline/belief (level 2) on a bidder's value view bids 2 at the high value in both
+    # treatments, the Bayesian Nash bid (at value 3 it mixes bids 1 and 2: not asserted)
+    store = str(tmp_path / "s.db")
+    pair = ["gh_auction_025", "gh_auction_036"]
+    stratlens.evaluate("baseline/belief", games=pair, episodes=20, store=store)
+    h = build_leaderboard(store, n_boot=100).human["baseline/belief"]
+    high = [c for c in h.cells if c.context in ("value 5", "value 6")]
+    assert len(high) == 4
+    for c in high:  # every bid at 2: TV = 1 - people's share at 2
+        assert c.distance.total_variation.value == pytest.approx(1 - c.human.shares[2])
+    assert len(h.shifts) == 2
+    for s in h.shifts:
+        assert s.model_move == 0.0 and s.shift.ratio.value == 0.0
+        assert s.shift.direction == "no clear shift" and s.human_move > 0.8
+
+
 def test_the_payoff_check_reads_the_value_the_bidder_drew(tmp_path: Path) -> None:
     from stratlens.games._auction import BIDS, payoff
     from stratlens.results import load_decisions, load_episodes
