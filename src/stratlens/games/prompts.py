@@ -144,6 +144,14 @@ def _matrix_observation(spec: GameSpec, player: int) -> str:
     return _CELL_NOTE + "\n\n" + table_text(pair[0], pair[1], labels)
 
 
+def private_value_line(state: Any, player: int) -> str:
+    """What a bidder of a private-value auction knows of its own draw."""
+    value = state.value(player)
+    if value is None:
+        raise ValueError("the bidder's value has not been drawn yet")
+    return f"Your value for the prize is {value} dollars."
+
+
 def _moves_so_far(state: Any, spec: GameSpec) -> list[str]:
     out = []
     for h in state.full_history():
@@ -258,6 +266,8 @@ def render(
     rules = "\n".join(x for x in (opening, told, game_rules, _role_line(spec, player)) if x)
     if spec.kind == "guess":  # N players, one rule for the payoffs
         observation = spec.payoff_rule
+    elif "private_values" in spec.params:  # an auction: the rule, then the bidder's own value
+        observation = spec.payoff_rule + "\n\n" + private_value_line(state, player)
     elif spec.kind in ("matrix", "bayesian", "signaling"):
         observation = _matrix_observation(spec, player)
     elif spec.kind == "tree":
