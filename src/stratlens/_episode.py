@@ -11,9 +11,10 @@ it as failed, to be played again by the next run.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -24,7 +25,8 @@ from stratlens.errors import ContextLengthError
 from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, sample_chance
 from stratlens.games.prompts import render
 from stratlens.results._ownership import Claim, Holder, LeaseError, Owner
-from stratlens.results.store import AgentRole, PendingDecision
+from stratlens.results._episodes import EpisodeKey
+from stratlens.results.store import AgentRole, Finished, PendingDecision
 
 
 class EpisodeLog(Protocol):
@@ -75,6 +77,20 @@ class EpisodeLog(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class BatchLog(EpisodeLog, Protocol):
+    """An `EpisodeLog` that also claims and finishes several episodes in one transaction
+    (the store)."""
+
+    def claim_episodes(
+        self, episodes: Sequence[EpisodeKey], *, owner: Owner | None = None
+    ) -> list[Claim]: ...
+
+    def finish_episodes(
+        self, finished: Sequence[Finished], *, owner: Owner | None = None
+    ) -> dict[str, LeaseError]: ...
+
+
 @dataclass(frozen=True)
 class EpisodeTask:
     episode_id: str
@@ -93,8 +109,20 @@ class Outcome:
     holder: Holder | None = None
 
 
+#: Seconds an ended episode may wait to be written with others (see `EpisodeRunner`).
+WRITE_DELAY_S = 0.2
+
+
 class EpisodeRunner:
-    """Plays episodes of one run as ``owner`` and writes them to the store."""
+    """Plays episodes of one run as ``owner`` and writes them to the store.
+
+    When both agents answer without waiting (reference agents) and the store is a `BatchLog`,
+    up to ``batch`` episodes are claimed in one transaction (`claim`) and the ended ones are
+    written together, once ``batch`` have ended or `WRITE_DELAY_S` after the first of them,
+    and at `flush`: a process killed meanwhile loses those episodes (still running in the
+    store, under its lease), and the next run plays them again from their seeds. Otherwise
+    each episode is claimed as it starts and written as it ends, in its own transaction.
+    """
 
     def __init__(
         self,
@@ -106,6 +134,7 @@ class EpisodeRunner:
         budget: CostBudget | None = None,
         owner: Owner | None = None,
         framing: str = "neutral",
+        batch: int = 1,
     ) -> None:
         self.run_id = run_id
         self.protocol = protocol
@@ -118,6 +147,12 @@ class EpisodeRunner:
         # Agents that answer without waiting (reference agents) are asked one after the other
         # in a simultaneous round; others at once, each in its own Task.
         self._inline = all(getattr(a, "synchronous", False) for a in (subject, opponent))
+        batched = batch > 1 and self._inline and isinstance(store, BatchLog)
+        self._batch: BatchLog | None = store if batched else None  # type: ignore[assignment]
+        self.claim_batch = batch if batched else 1
+        self._ended: list[Finished] = []  # not yet written
+        self._first_ended = 0.0
+        self._refused: dict[str, Outcome] = {}  # taken over before they were written
 
     async def _decide(
         self,
@@ -178,21 +213,23 @@ class EpisodeRunner:
         )
         return decision
 
-    async def play(self, task: EpisodeTask) -> Outcome:
-        """Plays one episode to its end, unless it is done or another owner plays it.
+    def claim(self, tasks: Sequence[EpisodeTask]) -> list[Claim]:
+        """Claims ``tasks`` (at most `claim_batch`), in one transaction where batched."""
+        keys = [(t.episode_id, self.run_id, t.game_id, t.role, t.idx, t.seed) for t in tasks]
+        if self._batch is not None:
+            return self._batch.claim_episodes(keys, owner=self.owner)
+        return [self.store.claim_episode(*key, owner=self.owner) for key in keys]
+
+    async def play(self, task: EpisodeTask, claim: Claim | None = None) -> Outcome:
+        """Plays one episode to its end, unless it is done or another owner plays it;
+        ``claim`` is what `claim` gave for it (None: claimed here).
 
         An episode taken over while it was played here (its lease lapsed and another owner
-        claimed it) is left to that owner: ``elsewhere``.
+        claimed it) is left to that owner: ``elsewhere`` (when its writing was batched, `flush`
+        says so instead).
         """
-        claim = self.store.claim_episode(
-            task.episode_id,
-            self.run_id,
-            task.game_id,
-            task.role,
-            task.idx,
-            task.seed,
-            owner=self.owner,
-        )
+        if claim is None:
+            (claim,) = self.claim([task])
         if claim.status == "done":
             return Outcome("skipped")
         if claim.status == "owned":
@@ -211,10 +248,32 @@ class EpisodeRunner:
         payoff: float | None = None,
         error: str | None = None,
     ) -> str:
-        self.store.finish_episode(
-            task.episode_id, status, returns, payoff, error, owner=self.owner, decisions=pending
-        )
+        if self._batch is None:
+            self.store.finish_episode(
+                task.episode_id, status, returns, payoff, error, owner=self.owner, decisions=pending
+            )
+            return status
+        if not self._ended:
+            self._first_ended = time.monotonic()
+        self._ended.append(Finished(task.episode_id, status, returns, payoff, error, pending))
+        if len(self._ended) >= self.claim_batch or (
+            time.monotonic() - self._first_ended >= WRITE_DELAY_S
+        ):
+            self._write()
         return status
+
+    def _write(self) -> None:
+        ended, self._ended = self._ended, []
+        if ended and self._batch is not None:
+            for episode_id, exc in self._batch.finish_episodes(ended, owner=self.owner).items():
+                self._refused[episode_id] = Outcome("elsewhere", exc.holder)
+
+    def flush(self) -> dict[str, Outcome]:
+        """Writes the ended episodes not yet written; returns the new outcome of those taken
+        over by another owner before they were (``elsewhere``), by id, since the last call."""
+        self._write()
+        refused, self._refused = self._refused, {}
+        return refused
 
     async def _play(self, task: EpisodeTask) -> str:
         spec = get_game(task.game_id)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from stratlens._sqlite import SQLiteFile
 from stratlens.errors import StoreError
 from stratlens.results._episodes import (
+    Ending,
     EpisodeStatus,
     EpisodeWrites,
     insert_decisions,
@@ -35,7 +36,7 @@ from stratlens.results._episodes import (
 )
 from stratlens.results._load import load_decisions, load_episodes, load_runs
 from stratlens.results._open import open_readonly, open_writable
-from stratlens.results._ownership import DEFAULT_LEASE_S, Owner, check_owner
+from stratlens.results._ownership import DEFAULT_LEASE_S, LeaseError, Owner, check_owner
 from stratlens.results._paths import (
     DEFAULT_STORE_PATH,
     STORE_ENV_VAR,
@@ -65,6 +66,17 @@ class PendingDecision(NamedTuple):
     decision: Decision
     action_label: str | None
     legal_actions: Mapping[int, str]
+
+
+class Finished(NamedTuple):
+    """An episode played to its end, to be written (`Store.finish_episodes`)."""
+
+    episode_id: str
+    status: str
+    returns: Sequence[float] | None = None
+    subject_payoff: float | None = None
+    error: str | None = None
+    decisions: Sequence[PendingDecision] = ()
 
 
 def _json(obj: Any) -> str:
@@ -313,6 +325,27 @@ class Store(EpisodeWrites, SQLiteFile):
             episode_id, status, returns, subject_payoff, error, owner=owner, decisions=rows
         )
 
+    def finish_episodes(
+        self, finished: Sequence[Finished], *, owner: Owner | None = None
+    ) -> dict[str, LeaseError]:
+        """`finish_episode` for several episodes in one transaction (see `close_episodes`):
+        those ``owner`` no longer holds are left to their owner, with nothing of theirs
+        written (their `LeaseError` by id); any other refusal writes none of them."""
+        return self.close_episodes(
+            [
+                Ending(
+                    f.episode_id,
+                    f.status,
+                    f.returns,
+                    f.subject_payoff,
+                    f.error,
+                    [self.decision_row(f.episode_id, None, *d) for d in f.decisions],
+                )
+                for f in finished
+            ],
+            owner=owner,
+        )
+
     # -- counts ------------------------------------------------------------------------
 
     def count_episodes(
@@ -362,6 +395,7 @@ __all__ = [
     "DEFAULT_STORE_PATH",
     "SCHEMA_VERSION",
     "STORE_ENV_VAR",
+    "Finished",
     "PendingDecision",
     "Store",
     "check_store_location",
