@@ -278,12 +278,14 @@ class EpisodeRunner:
     async def _play(self, task: EpisodeTask) -> str:
         spec = get_game(task.game_id)
         state = spec.game().new_initial_state()
-        rng = np.random.default_rng(task.seed)
+        rng: np.random.Generator | None = None  # made at the first chance node: costly
         simultaneous = is_simultaneous(spec)
         step = 0
         pending: list[PendingDecision] = []  # written with the episode's end, all at once
         while not state.is_terminal():
             if state.is_chance_node():
+                if rng is None:
+                    rng = np.random.default_rng(task.seed)
                 state.apply_action(sample_chance(state, rng))
                 continue
             players = [0, 1] if simultaneous else [state.current_player()]

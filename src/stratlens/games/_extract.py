@@ -72,7 +72,7 @@ def _oriented(a: np.ndarray, b: np.ndarray, player: int) -> tuple[np.ndarray, np
 
 
 _MATRIX_VIEWS: dict[tuple[str, int], tuple[GameSpec, MatrixView]] = {}
-_TREES: dict[tuple[str, tuple[int, ...]], tuple[GameSpec, TreeNode]] = {}
+_TREES: dict[tuple[str, tuple[int, ...], int], tuple[GameSpec, TreeView]] = {}
 _CACHE_MAX = 65536
 
 
@@ -157,13 +157,13 @@ def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
     """The structured view of ``player``'s decision at ``state``."""
     if spec.kind in ("matrix", "bayesian", "signaling"):
         return matrix_view(spec, player)
-    if spec.kind == "tree":
-        key = (spec.id, tuple(state.history()))
+    if spec.kind == "tree":  # one view object per state and player (agents cache by it)
+        key = (spec.id, tuple(state.history()), player)
         found = _TREES.get(key)
         if found is None or found[0] is not spec:
-            found = (spec, tree_of(state))
+            found = (spec, TreeView(root=tree_of(state), player=player))
             _remember(_TREES, key, found)
-        return TreeView(root=found[1], player=player)
+        return found[1]
     if spec.kind == "repeated":
         stage = matrix_view(get_game(spec.params["stage"]), player)
         past = joint_history(state)
