@@ -205,8 +205,12 @@ class EpisodeWrites:
                         new,
                     )
                 except sqlite3.IntegrityError:
-                    runs = ", ".join(repr(r) for r in dict.fromkeys(str(n[1]) for n in new))
-                    raise ValueError(f"unknown run {runs}: add the run before its episodes") from None
+                    runs = list(dict.fromkeys(str(n[1]) for n in new))
+                    known = {r for (r,) in conn.execute("SELECT run_id FROM runs")}
+                    unknown = ", ".join(repr(r) for r in runs if r not in known)
+                    raise ValueError(
+                        f"unknown run {unknown}: add the run before its episodes"
+                    ) from None
             if again:  # an earlier attempt, unfinished or failed: played again from the start
                 conn.executemany(
                     "DELETE FROM decisions WHERE episode_id = ?", [(e,) for e in again]
