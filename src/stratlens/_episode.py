@@ -153,6 +153,7 @@ class EpisodeRunner:
         self._ended: list[Finished] = []  # not yet written
         self._first_ended = 0.0
         self._refused: dict[str, Outcome] = {}  # taken over before they were written
+        self._games: dict[str, tuple[GameSpec, Any, bool]] = {}
 
     async def _decide(
         self,
@@ -275,11 +276,18 @@ class EpisodeRunner:
         refused, self._refused = self._refused, {}
         return refused
 
+    def _game(self, game_id: str) -> tuple[GameSpec, Any, bool]:
+        """A game's spec, its pyspiel game and whether it is simultaneous (once per game)."""
+        found = self._games.get(game_id)
+        if found is None:
+            spec = get_game(game_id)
+            found = self._games[game_id] = (spec, spec.game(), is_simultaneous(spec))
+        return found
+
     async def _play(self, task: EpisodeTask) -> str:
-        spec = get_game(task.game_id)
-        state = spec.game().new_initial_state()
+        spec, game, simultaneous = self._game(task.game_id)
+        state = game.new_initial_state()
         rng: np.random.Generator | None = None  # made at the first chance node: costly
-        simultaneous = is_simultaneous(spec)
         step = 0
         pending: list[PendingDecision] = []  # written with the episode's end, all at once
         while not state.is_terminal():

@@ -11,17 +11,25 @@ from typing import Protocol
 import numpy as np
 
 
+def _json(parts: tuple[object, ...]) -> str:
+    """``json.dumps(parts, sort_keys=True, default=str)``; written directly where every part
+    is a plain `int` or `str` (the ids and seeds of the play loop), the same text."""
+    if all(type(p) is int or type(p) is str for p in parts):
+        return "[" + ", ".join(_quote(p) if type(p) is str else str(p) for p in parts) + "]"
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
+_quote = json.encoder.encode_basestring_ascii  # what `json.dumps` writes a string with
+
+
 def digest(*parts: object) -> str:
     """The SHA-256 hex digest of the parts as sorted-key JSON (non-JSON values as `str`)."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(_json(parts).encode()).hexdigest()
 
 
 def stable_seed(*parts: object) -> int:
-    """A 63-bit integer seed from the parts."""
-    if all(type(p) is int for p in parts):  # the common case, as `json.dumps` writes it
-        text = "[" + ", ".join(map(str, parts)) + "]"
-        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
-    return int(digest(*parts)[:16], 16) >> 1
+    """A 63-bit integer seed from the parts (the first 64 bits of their `digest`, halved)."""
+    return int.from_bytes(hashlib.sha256(_json(parts).encode()).digest()[:8], "big") >> 1
 
 
 class Rng(Protocol):

@@ -48,12 +48,13 @@ _LEGAL_JSON: dict[tuple[tuple[int, str], ...], str] = {}
 
 def legal_json(legal_actions: Mapping[int, str]) -> str:
     """The stored JSON of a set of legal actions (computed once per distinct set)."""
-    key = tuple((int(k), v) for k, v in legal_actions.items())
+    key = tuple(legal_actions.items())  # an integer-like key hashes and compares as its int
     text = _LEGAL_JSON.get(key)
     if text is None:
-        text = json.dumps({str(k): v for k, v in key}, sort_keys=True, ensure_ascii=False)
+        named = {str(int(k)): v for k, v in key}
+        text = json.dumps(named, sort_keys=True, ensure_ascii=False)
         if len(_LEGAL_JSON) < 4096:
-            _LEGAL_JSON[key] = text
+            _LEGAL_JSON[tuple((int(k), v) for k, v in key)] = text
     return text
 
 
@@ -88,6 +89,11 @@ class Ending(NamedTuple):
     subject_payoff: float | None = None
     error: str | None = None
     decisions: Sequence[Sequence[object]] = ()
+
+
+def _floats_json(values: list[float]) -> str:
+    """``json.dumps(values)`` of finite floats (JSON writes a float as its `repr`)."""
+    return "[" + ", ".join(map(repr, values)) + "]"
 
 
 _IN_BATCH = 500  # ids per ``IN (...)`` query (SQLite's old limit is 999 parameters)
@@ -340,7 +346,7 @@ class EpisodeWrites:
                 updates.append(
                     (
                         end.status,
-                        None if values is None else json.dumps(values),
+                        None if values is None else _floats_json(values),
                         None if payoff is None else float(payoff),
                         None if end.error is None else scrub_text(end.error),
                         finished,
