@@ -109,6 +109,8 @@ class Outcome:
     holder: Holder | None = None
 
 
+_OUTCOMES = {s: Outcome(s) for s in ("done", "failed", "skipped")}  # immutable: shared
+
 #: Seconds an ended episode may wait to be written with others (see `EpisodeRunner`).
 WRITE_DELAY_S = 0.2
 
@@ -154,6 +156,10 @@ class EpisodeRunner:
         self._first_ended = 0.0
         self._refused: dict[str, Outcome] = {}  # taken over before they were written
         self._games: dict[str, tuple[GameSpec, Any, bool]] = {}
+        self._sides: tuple[tuple[Agent, str, AgentRole], ...] = (
+            (subject, subject.name, "subject"),
+            (opponent, opponent.name, "opponent"),
+        )  # by whether the decider is the opponent
 
     async def _decide(
         self,
@@ -179,16 +185,15 @@ class EpisodeRunner:
             episode_id=task.episode_id,
             step=step,
         )
-        is_subject = player == task.role
-        agent = self.subject if is_subject else self.opponent
-        reserved = await self.budget.admit(agent.name)  # CostLimitReached: nothing asked
+        agent, name, role = self._sides[player != task.role]
+        reserved = await self.budget.admit(name)  # CostLimitReached: nothing asked
         try:
             decision = await agent.act(turn)
         except ContextLengthError:  # no turn can be answered: the run stops (see runner)
             raise
         except Exception as exc:  # an agent bug or an outage: recorded, never a move
             decision = Decision(None, "error", error=f"{type(exc).__name__}: {exc}")
-        await self.budget.settle(agent.name, reserved, decision)
+        await self.budget.settle(name, reserved, decision)
         if decision.action is not None and decision.action not in rendered.legal_actions:
             decision = Decision(
                 None,
@@ -202,15 +207,7 @@ class EpisodeRunner:
             )
         label = rendered.legal_actions.get(decision.action) if decision.action is not None else None
         pending.append(
-            PendingDecision(
-                step,
-                player,
-                "subject" if is_subject else "opponent",
-                agent.name,
-                decision,
-                label,
-                rendered.legal_actions,
-            )
+            PendingDecision(step, player, role, name, decision, label, rendered.legal_actions)
         )
         return decision
 
@@ -232,11 +229,11 @@ class EpisodeRunner:
         if claim is None:
             (claim,) = self.claim([task])
         if claim.status == "done":
-            return Outcome("skipped")
+            return _OUTCOMES["skipped"]
         if claim.status == "owned":
             return Outcome("elsewhere", claim.holder)
         try:
-            return Outcome(await self._play(task))
+            return _OUTCOMES[await self._play(task)]
         except LeaseError as exc:
             return Outcome("elsewhere", exc.holder)
 
@@ -256,7 +253,8 @@ class EpisodeRunner:
             return status
         if not self._ended:
             self._first_ended = time.monotonic()
-        self._ended.append(Finished(task.episode_id, status, returns, payoff, error, pending))
+        ended = Finished(task.episode_id, status, returns, payoff, error, pending, self.run_id)
+        self._ended.append(ended)
         if len(self._ended) >= self.claim_batch or (
             time.monotonic() - self._first_ended >= WRITE_DELAY_S
         ):

@@ -33,7 +33,7 @@ from stratlens.agents._choice import FloatArray, Style, StyleResult
 from stratlens.agents._registry import agent_factory
 from stratlens.agents._styles import DEFAULT_LAM, DEFAULT_LEVEL, style_choice
 from stratlens.agents._traces import Names, write_trace
-from stratlens.contracts import Decision, Turn
+from stratlens.contracts import Decision, Turn, Usage
 from stratlens.errors import ModelArgsError, UnknownModelError
 from stratlens.games.views import MatrixView, TreeView
 
@@ -90,6 +90,7 @@ class BaselineAgent:
             parse_status="ok",
             raw_output=f"Final answer: {plan.names.mine(action)}",
             reasoning=reasoning,
+            usage=_FREE,
         )
 
     def _plan(self, turn: Turn) -> _Plan:
@@ -113,6 +114,7 @@ class BaselineAgent:
 
 
 _PLANS_MAX = 4096
+_FREE = Usage()  # what a reference agent's decision costs (immutable: one serves all)
 
 
 @dataclass(frozen=True)

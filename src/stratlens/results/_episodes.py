@@ -81,7 +81,7 @@ EpisodeKey = tuple[str, str, str, int, int, int]
 
 class Ending(NamedTuple):
     """How one episode ends (see `EpisodeWrites.close_episode`): ``decisions`` are rows of
-    `Store.decision_row` of this episode, their run_id None."""
+    `Store.decision_row` of this episode, their run_id the episode's or None (filled in)."""
 
     episode_id: str
     status: str
@@ -96,6 +96,7 @@ def _floats_json(values: list[float]) -> str:
     return "[" + ", ".join(map(repr, values)) + "]"
 
 
+_CLAIMED, _DONE = Claim("claimed"), Claim("done")  # immutable: one of each serves all
 _IN_BATCH = 500  # ids per ``IN (...)`` query (SQLite's old limit is 999 parameters)
 
 
@@ -186,10 +187,10 @@ class EpisodeWrites:
                 row = found.get(episode_id)
                 if row is None:
                     new.append((episode_id, *attrs, started, *mine))
-                    claims.append(Claim("claimed"))
+                    claims.append(_CLAIMED)
                     continue
                 if row[6] == "done":
-                    claims.append(Claim("done"))
+                    claims.append(_DONE)
                     continue
                 if tuple(row[1:6]) != attrs:
                     raise ValueError(
@@ -201,7 +202,7 @@ class EpisodeWrites:
                     claims.append(Claim("owned", holder))  # a live other owner plays it
                     continue
                 again.append(episode_id)
-                claims.append(Claim("claimed"))
+                claims.append(_CLAIMED)
             if new:
                 try:  # the run's foreign key: a new episode of an unknown run is refused
                     conn.executemany(
@@ -338,7 +339,13 @@ class EpisodeWrites:
                     refused[episode_id] = exc
                     continue
                 run_id = row[7]
-                rows.extend((d[0], run_id, *d[2:]) for d in end.decisions)
+                for d in end.decisions:
+                    if d[1] is None:  # the episode's run, filled in
+                        rows.append((d[0], run_id, *d[2:]))
+                    elif d[1] == run_id:
+                        rows.append(d)
+                    else:
+                        raise ValueError(f"decisions of run {d[1]!r} for {episode_id!r} of {run_id!r}")
                 values = None if end.returns is None else [float(x) for x in end.returns]
                 payoff = end.subject_payoff
                 if payoff is None and values is not None and 0 <= row[2] < len(values):

@@ -77,6 +77,7 @@ class Finished(NamedTuple):
     subject_payoff: float | None = None
     error: str | None = None
     decisions: Sequence[PendingDecision] = ()
+    run_id: str | None = None  # the episode's run, when the caller knows it (checked)
 
 
 def _json(obj: Any) -> str:
@@ -339,7 +340,7 @@ class Store(EpisodeWrites, SQLiteFile):
                     f.returns,
                     f.subject_payoff,
                     f.error,
-                    [self.decision_row(f.episode_id, None, *d) for d in f.decisions],
+                    [self.decision_row(f.episode_id, f.run_id, *d) for d in f.decisions],
                 )
                 for f in finished
             ],
