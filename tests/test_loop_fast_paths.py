@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from stratlens._seeds import Draws, _NumpyDraws, digest, draws, stable_seed
+from stratlens._draws import Draws, _NumpyDraws, draws
+from stratlens._seeds import digest, stable_seed
 from stratlens.agents.baseline import draw_index
 from stratlens.games import decision_view, get_game
 from stratlens.games._extract import _matrix_view
@@ -54,9 +55,10 @@ def test_draws_are_numpys_default_rng_bit_for_bit() -> None:
         a, b = np.random.default_rng(seed), Draws(seed)
         assert a.random() == b.random()
         for j in range(10):  # small ranges as the traces pick, and large ones (rejections)
-            high = int(rnd.integers(1, 6)) if j % 4 else int(rnd.integers(2**31, 2**32))
+            high = int(rnd.integers(1, 6)) if j % 4 else int(rnd.integers(2**31, 2**32 + 1))
             assert int(a.integers(high)) == b.integers(high), (seed, high)
         assert a.random() == b.random()  # the 32-bit halves left aside, as numpy does
+        assert int(a.integers(2**32)) == b.integers(2**32)  # numpy's own path: no rejection
     assert isinstance(draws(2**64), _NumpyDraws) and isinstance(draws(5), Draws)
     big, ref = draws(2**70), np.random.default_rng(2**70)
     assert (big.random(), big.integers(3)) == (ref.random(), int(ref.integers(3)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stratlens._seeds import Rng
+from stratlens._draws import Rng
 from stratlens.agents._choice import FloatArray
 
 

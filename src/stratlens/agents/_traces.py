@@ -8,7 +8,7 @@ the behavioural profiler knows which style produced them.
 
 from __future__ import annotations
 
-from stratlens._seeds import Rng
+from stratlens._draws import Rng
 from stratlens.agents._choice import RepeatedChoice, StyleResult, TreeChoice
 from stratlens.agents._phrasing import Names, Writer
 from stratlens.agents._traces_matrix import matrix_body

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stratlens._seeds import Rng, draws
+from stratlens._draws import Rng, draws
 from stratlens.agents._choice import FloatArray, Style, StyleResult
 from stratlens.agents._registry import agent_factory
 from stratlens.agents._styles import DEFAULT_LAM, DEFAULT_LEVEL, style_choice
@@ -179,7 +179,7 @@ def _names(turn: Turn) -> Names:
     same = _same_numbered(turn, labels)
 
     def mine(a: int) -> str:
-        return labels.get(a, f"option {a}")
+        return labels[a] if a in labels else f"option {a}"
 
     def theirs(j: int) -> str:
         if same is not None:
