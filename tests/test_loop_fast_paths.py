@@ -78,7 +78,7 @@ def test_a_tree_view_is_one_object_per_state_and_player() -> None:
 
 def test_ids_of_plain_strings_and_integers_hash_as_their_json() -> None:
     rnd = np.random.default_rng(3)
-    alphabet = list('ab"\\\n\t/é€😀\x00\x1f ') + ["prisoners_dilemma", "run"]
+    alphabet = [*'ab"\\\n\t/é€😀\x00\x1f ', "prisoners_dilemma", "run"]
     for _ in range(2000):
         parts: list[object] = []
         for _ in range(int(rnd.integers(0, 6))):
@@ -89,6 +89,7 @@ def test_ids_of_plain_strings_and_integers_hash_as_their_json() -> None:
         text = json.dumps(parts, sort_keys=True, default=str).encode()
         assert digest(*parts) == hashlib.sha256(text).hexdigest()
         assert stable_seed(*parts) == int(hashlib.sha256(text).hexdigest()[:16], 16) >> 1
-    assert digest("run", {"b": 1, "a": [2.5]}, None) == hashlib.sha256(
-        json.dumps(["run", {"a": [2.5], "b": 1}, None]).encode()
-    ).hexdigest()
+    assert (
+        digest("run", {"b": 1, "a": [2.5]}, None)
+        == hashlib.sha256(json.dumps(["run", {"a": [2.5], "b": 1}, None]).encode()).hexdigest()
+    )

@@ -24,8 +24,8 @@ from stratlens.agents import Agent, Decision, Turn
 from stratlens.errors import ContextLengthError
 from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, sample_chance
 from stratlens.games.prompts import render
-from stratlens.results._ownership import Claim, Holder, LeaseError, Owner
 from stratlens.results._episodes import EpisodeKey
+from stratlens.results._ownership import Claim, Holder, LeaseError, Owner
 from stratlens.results.store import AgentRole, Finished, PendingDecision
 
 
@@ -149,9 +149,10 @@ class EpisodeRunner:
         # Agents that answer without waiting (reference agents) are asked one after the other
         # in a simultaneous round; others at once, each in its own Task.
         self._inline = all(getattr(a, "synchronous", False) for a in (subject, opponent))
-        batched = batch > 1 and self._inline and isinstance(store, BatchLog)
-        self._batch: BatchLog | None = store if batched else None  # type: ignore[assignment]
-        self.claim_batch = batch if batched else 1
+        self._batch: BatchLog | None = None
+        if batch > 1 and self._inline and isinstance(store, BatchLog):
+            self._batch = store
+        self.claim_batch = batch if self._batch is not None else 1
         self._ended: list[Finished] = []  # not yet written
         self._first_ended = 0.0
         self._refused: dict[str, Outcome] = {}  # taken over before they were written

@@ -103,7 +103,9 @@ class BaselineAgent:
             return found[1]
         result = self.compute(turn)
         legal = sorted(turn.legal_actions)
-        plan = _Plan(result, legal, _cdf([float(x) for x in _restrict(result, legal)]), _names(turn))
+        plan = _Plan(
+            result, legal, _cdf([float(x) for x in _restrict(result, legal)]), _names(turn)
+        )
         if len(self._plans) >= _PLANS_MAX:
             self._plans.clear()
         self._plans[key] = (turn.view, plan)  # the view kept alive: its id stays its own
@@ -179,7 +181,7 @@ def _names(turn: Turn) -> Names:
     same = _same_numbered(turn, labels)
 
     def mine(a: int) -> str:
-        return labels[a] if a in labels else f"option {a}"
+        return labels.get(a, f"option {a}")
 
     def theirs(j: int) -> str:
         if same is not None:

@@ -71,7 +71,9 @@ def insert_decisions(conn: sqlite3.Connection, rows: Sequence[Sequence[object]])
         ids = list(dict.fromkeys(str(r[0]) for r in rows))
         where = "episode" if len(ids) == 1 else "one of the episodes"
         named = ", ".join(map(repr, ids))
-        raise ValueError(f"{where} {named} already has a decision among these {len(rows)}") from None
+        raise ValueError(
+            f"{where} {named} already has a decision among these {len(rows)}"
+        ) from None
     return 0
 
 
@@ -100,7 +102,9 @@ _CLAIMED, _DONE = Claim("claimed"), Claim("done")  # immutable: one of each serv
 _IN_BATCH = 500  # ids per ``IN (...)`` query (SQLite's old limit is 999 parameters)
 
 
-def _rows_of(conn: sqlite3.Connection, select: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+def _rows_of(
+    conn: sqlite3.Connection, select: str, ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
     """``select`` (its first column the episode id) for the episodes ``ids``, by id."""
     found: dict[str, tuple[Any, ...]] = {}
     for i in range(0, len(ids), _IN_BATCH):
@@ -308,7 +312,9 @@ class EpisodeWrites:
                 raise ValueError(f"an episode finishes as 'done' or 'failed', not {end.status!r}")
             values = None if end.returns is None else [float(x) for x in end.returns]
             if values is not None and not all(math.isfinite(x) for x in values):
-                raise ValueError(f"episode {end.episode_id!r}: returns must be finite, got {values}")
+                raise ValueError(
+                    f"episode {end.episode_id!r}: returns must be finite, got {values}"
+                )
             if any(d[0] != end.episode_id for d in end.decisions):
                 raise ValueError(f"decisions of another episode than {end.episode_id!r}")
         ids = [end.episode_id for end in endings]
@@ -345,7 +351,9 @@ class EpisodeWrites:
                     elif d[1] == run_id:
                         rows.append(d)
                     else:
-                        raise ValueError(f"decisions of run {d[1]!r} for {episode_id!r} of {run_id!r}")
+                        raise ValueError(
+                            f"decisions of run {d[1]!r} for {episode_id!r} of {run_id!r}"
+                        )
                 values = None if end.returns is None else [float(x) for x in end.returns]
                 payoff = end.subject_payoff
                 if payoff is None and values is not None and 0 <= row[2] < len(values):

@@ -22,7 +22,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from stratlens._sqlite import SQLiteFile
 from stratlens.errors import StoreError
@@ -44,6 +44,7 @@ from stratlens.results._paths import (
     location_writable,
     resolve_store_path,
 )
+from stratlens.results._pending import AgentRole, Finished, PendingDecision
 from stratlens.results._redact import env_secrets, redact, scrub_text
 from stratlens.results._schema import SCHEMA_VERSION
 from stratlens.results._sizes import fit_text, resolve_max_reply_bytes
@@ -53,31 +54,6 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_S = 60.0
 _AGENTS: tuple[str, ...] = ("subject", "opponent")
-AgentRole = Literal["subject", "opponent"]
-
-
-class PendingDecision(NamedTuple):
-    """One decision of an episode being played, to be written with the episode's end."""
-
-    step: int
-    player: int
-    agent: AgentRole
-    model: str
-    decision: Decision
-    action_label: str | None
-    legal_actions: Mapping[int, str]
-
-
-class Finished(NamedTuple):
-    """An episode played to its end, to be written (`Store.finish_episodes`)."""
-
-    episode_id: str
-    status: str
-    returns: Sequence[float] | None = None
-    subject_payoff: float | None = None
-    error: str | None = None
-    decisions: Sequence[PendingDecision] = ()
-    run_id: str | None = None  # the episode's run, when the caller knows it (checked)
 
 
 def _json(obj: Any) -> str:
@@ -396,6 +372,7 @@ __all__ = [
     "DEFAULT_STORE_PATH",
     "SCHEMA_VERSION",
     "STORE_ENV_VAR",
+    "AgentRole",
     "Finished",
     "PendingDecision",
     "Store",
