@@ -3,7 +3,8 @@
 A chance node draws from the episode's own generator (`sample_chance`); a decision node asks
 the agent whose turn it is (both at once in a simultaneous game) and keeps its decisions to
 write them with the episode's end, in one transaction (an episode cut short leaves none: its
-next claim plays it again from the start, with the same seeds). An unusable answer ends the
+next claim plays it again from the start, with the same seeds; reference agents' episodes are
+claimed and written several at a time, see `EpisodeRunner`). An unusable answer ends the
 episode as done without payoffs (an execution failure, a result); an infrastructure error ends
 it as failed, to be played again by the next run.
 """

@@ -1,6 +1,11 @@
 """How one invocation schedules a run's episodes in this process: at most ``concurrency`` at
 once, then a wait for the ones another process holds.
 
+``concurrency`` workers (asyncio tasks) take the episodes in plan order; a worker that finds
+none claimed claims the next `EpisodeRunner.claim_batch` (one for agents that wait, whose
+episodes are claimed as they start), and the runner's unwritten episodes are flushed when
+the workers are through, whatever stopped them.
+
 An episode whose claim finds a live other owner (`Outcome` ``elsewhere``) is asked for again
 once every other episode is through: by then it is done there (``skipped``), or its owner has
 died and it is played here, or it is still held, and the scheduler waits ``poll_s`` and asks

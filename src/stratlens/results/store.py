@@ -7,7 +7,10 @@ The file is in WAL mode with ``synchronous=NORMAL``, foreign keys on and a busy 
 several processes may write to it at once. Every write is one ``BEGIN IMMEDIATE … COMMIT``
 transaction: a process killed at any moment leaves the old state or the new one, a crash loses
 at most the episodes in flight (the runner writes an episode's decisions with its end, in one
-transaction; the next run plays them again), and an episode counts only once it is ``done``.
+transaction, and those of reference agents several episodes at a time: see
+`stratlens._episode.EpisodeRunner`; the next run plays them again from their seeds), and an
+episode counts only once it is ``done``. Several episodes are claimed (`claim_episodes`) and
+finished (`finish_episodes`) in one transaction each as one call per episode would.
 
 An episode being played has an owner holding a lease (`stratlens.results._ownership`): no
 other owner restarts, writes or finishes it while the lease lives, so two processes playing
