@@ -181,7 +181,10 @@ def _names(turn: Turn) -> Names:
     same = _same_numbered(turn, labels)
 
     def mine(a: int) -> str:
-        return labels.get(a, f"option {a}")
+        try:
+            return labels[a]
+        except KeyError:  # (``get`` would write the fallback every time)
+            return f"option {a}"
 
     def theirs(j: int) -> str:
         if same is not None:

@@ -310,13 +310,11 @@ class EpisodeWrites:
         for end in endings:
             if end.status not in _FINAL:
                 raise ValueError(f"an episode finishes as 'done' or 'failed', not {end.status!r}")
-            values = None if end.returns is None else [float(x) for x in end.returns]
-            if values is not None and not all(math.isfinite(x) for x in values):
+            if end.returns is not None and not all(map(math.isfinite, end.returns)):
+                values = [float(x) for x in end.returns]
                 raise ValueError(
                     f"episode {end.episode_id!r}: returns must be finite, got {values}"
                 )
-            if any(d[0] != end.episode_id for d in end.decisions):
-                raise ValueError(f"decisions of another episode than {end.episode_id!r}")
         ids = [end.episode_id for end in endings]
         if len(set(ids)) != len(ids):
             raise ValueError("an episode is closed twice in one batch")
@@ -339,6 +337,9 @@ class EpisodeWrites:
                     raise ValueError(f"unknown episode {episode_id!r}")
                 if row[1] != "running":
                     raise ValueError(f"episode {episode_id!r} is {row[1]}, not running")
+                for d in end.decisions:  # (a refusal here writes none of the batch)
+                    if d[0] != episode_id:
+                        raise ValueError(f"decisions of another episode than {episode_id!r}")
                 try:
                     check_owner(episode_id, row[3:7], me)
                 except LeaseError as exc:
