@@ -311,10 +311,8 @@ class EpisodeWrites:
             if end.status not in _FINAL:
                 raise ValueError(f"an episode finishes as 'done' or 'failed', not {end.status!r}")
             if end.returns is not None and not all(map(math.isfinite, end.returns)):
-                values = [float(x) for x in end.returns]
-                raise ValueError(
-                    f"episode {end.episode_id!r}: returns must be finite, got {values}"
-                )
+                given = [float(x) for x in end.returns]
+                raise ValueError(f"episode {end.episode_id!r}: returns must be finite, got {given}")
         ids = [end.episode_id for end in endings]
         if len(set(ids)) != len(ids):
             raise ValueError("an episode is closed twice in one batch")
