@@ -288,6 +288,7 @@ class EpisodeRunner:
         spec, game, simultaneous = self._game(task.game_id)
         state = game.new_initial_state()
         rng: np.random.Generator | None = None  # made at the first chance node: costly
+        everyone = list(range(game.num_players()))  # N players move at once in a guess game
         step = 0
         pending: list[PendingDecision] = []  # written with the episode's end, all at once
         while not state.is_terminal():
@@ -296,7 +297,7 @@ class EpisodeRunner:
                     rng = np.random.default_rng(task.seed)
                 state.apply_action(sample_chance(state, rng))
                 continue
-            players = [0, 1] if simultaneous else [state.current_player()]
+            players = everyone if simultaneous else [state.current_player()]
             outcomes: list[Decision | BaseException]
             if len(players) == 1 or self._inline:  # no Task: answered without waiting
                 outcomes = []

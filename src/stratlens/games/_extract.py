@@ -12,6 +12,7 @@ from stratlens.games.views import (
     CHANCE,
     TERMINAL,
     DecisionView,
+    GuessView,
     MatrixView,
     PayoffType,
     RepeatedView,
@@ -122,6 +123,45 @@ def _matrix_view(spec: GameSpec, player: int) -> MatrixView:
     )
 
 
+_VALUE_VIEWS: dict[tuple[str, int, int], tuple[GameSpec, MatrixView]] = {}
+
+
+def value_view(spec: GameSpec, value: int | None, player: int) -> MatrixView:
+    """A private-value auction's decision as a bidder with ``value`` sees it: its own payoff
+    (expected over the coin flip) per own bid and other bid, which the other's value does not
+    change, and the other's payoff at each of its equally likely values as the types."""
+    if value is None:
+        raise ValueError(f"game {spec.id}: the bidder's value has not been drawn yet")
+    found = _VALUE_VIEWS.get((spec.id, player, value))
+    if found is not None and found[0] is spec:
+        return found[1]
+    values = [int(v) for v in spec.params["private_values"]]
+    if value not in values:
+        raise ValueError(f"game {spec.id}: value {value} is not one of {values}")
+    # Rows of a payoff type are player 1's bids; the type's tables do not depend on the value
+    # the row does not hold, so any type with this player's value gives its own table.
+    types = spec.game().payoff_types()
+    me = values.index(value)
+    mine = [
+        t
+        for k, t in enumerate(types)
+        if (k // len(values) if player == 0 else k % len(values)) == me
+    ]
+    per_other = [_oriented(a, b, player) for _, a, b in mine]
+    own = per_other[0][0]
+    other = np.mean([o for _, o in per_other], axis=0)
+    n = own.shape[0]
+    view = MatrixView(
+        own=_table(own),
+        other=_table(other),
+        own_actions=tuple(range(n)),
+        other_actions=tuple(range(other.shape[1])),
+        types=tuple(PayoffType(1.0 / len(values), _table(own), _table(o)) for _, o in per_other),
+    )
+    _remember(_VALUE_VIEWS, (spec.id, player, value), (spec, view))
+    return view
+
+
 def tree_of(state: Any) -> TreeNode:
     """The whole game tree below ``state`` (sequential games of perfect information only)."""
     if state.is_terminal():
@@ -168,6 +208,8 @@ _STAGE_PAYOFFS: dict[str, tuple[GameSpec, tuple[list[list[float]], list[list[flo
 
 def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
     """The structured view of ``player``'s decision at ``state``."""
+    if "private_values" in spec.params:
+        return value_view(spec, state.value(player), player)
     if spec.kind in ("matrix", "bayesian", "signaling"):
         return matrix_view(spec, player)
     if spec.kind == "tree":  # one view object per state and player (agents cache by it)
@@ -195,7 +237,15 @@ def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
             continue_probability=spec.params.get("continue_probability"),
             payoffs_so_far=mine,
         )
+    if spec.kind == "guess":
+        return guess_view(spec)
     raise ValueError(f"game {spec.id}: no view for kind {spec.kind}")
+
+
+def guess_view(spec: GameSpec) -> GuessView:
+    """The p-beauty contest's decision (the same for every player)."""
+    g = spec.game()
+    return GuessView(int(g.players), int(g.p_num), int(g.p_den), int(g.max_guess), float(g.prize))
 
 
 def is_simultaneous(spec: GameSpec) -> bool:

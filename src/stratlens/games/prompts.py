@@ -77,8 +77,15 @@ def _player(p: int) -> str:
     return f"Player {p + 1}"
 
 
+def _preamble(spec: GameSpec) -> str:
+    others = len(spec.action_labels) - 1
+    if others == 1:
+        return PREAMBLE
+    return PREAMBLE.replace("with one other player", f"with {others} other players")
+
+
 def _role_line(spec: GameSpec, player: int) -> str:
-    if spec.kind == "tree" or spec.payoff_rule:
+    if spec.kind in ("tree", "guess") or spec.payoff_rule:
         return f"You are {_player(player)}."
     what = "a row" if player == 0 else "a column"
     return (
@@ -135,6 +142,14 @@ def _matrix_observation(spec: GameSpec, player: int) -> str:
     pair = bimatrix(spec)
     assert pair is not None
     return _CELL_NOTE + "\n\n" + table_text(pair[0], pair[1], labels)
+
+
+def private_value_line(state: Any, player: int) -> str:
+    """What a bidder of a private-value auction knows of its own draw."""
+    value = state.value(player)
+    if value is None:
+        raise ValueError("the bidder's value has not been drawn yet")
+    return f"Your value for the prize is {value} dollars."
 
 
 def _moves_so_far(state: Any, spec: GameSpec) -> list[str]:
@@ -255,7 +270,7 @@ def render(
     game's name after the opening line of a matrix game; the rest is the same."""
     if protocol not in ANSWER_FORMAT:
         raise ValueError(f"unknown prompt protocol {protocol!r}")
-    if spec.kind not in _ONE_SHOT:
+    if spec.kind not in _ONE_SHOT or "private_values" in spec.params:  # the state counts
         return _render(spec, state, player, protocol, view, framing)
     # A one-shot decision's prompt depends on the game, the player and the legal actions only:
     # rendered once for each.
@@ -284,8 +299,13 @@ def _render(
     one_shot = RULE_RULES if spec.payoff_rule else ONE_SHOT_RULES
     game_rules = spec.rules or (one_shot if spec.kind == "matrix" else "")
     told = framing_text(spec, framing)
-    rules = "\n".join(x for x in (PREAMBLE, told, game_rules, _role_line(spec, player)) if x)
-    if spec.kind in _ONE_SHOT:
+    opening = _preamble(spec)
+    rules = "\n".join(x for x in (opening, told, game_rules, _role_line(spec, player)) if x)
+    if spec.kind == "guess":  # N players, one rule for the payoffs
+        observation = spec.payoff_rule
+    elif "private_values" in spec.params:  # an auction: the rule, then the bidder's own value
+        observation = spec.payoff_rule + "\n\n" + private_value_line(state, player)
+    elif spec.kind in _ONE_SHOT:
         observation = _matrix_observation(spec, player)
     elif spec.kind == "tree":
         root = view.root if isinstance(view, TreeView) else None
