@@ -73,7 +73,7 @@ def _oriented(a: np.ndarray, b: np.ndarray, player: int) -> tuple[np.ndarray, np
 
 
 _MATRIX_VIEWS: dict[tuple[str, int], tuple[GameSpec, MatrixView]] = {}
-_TREES: dict[tuple[str, tuple[int, ...]], tuple[GameSpec, TreeNode]] = {}
+_TREES: dict[tuple[str, tuple[int, ...], int], tuple[GameSpec, TreeView]] = {}
 _CACHE_MAX = 65536
 
 
@@ -193,28 +193,41 @@ def joint_history(state: Any) -> list[tuple[int, int]]:
     return [(moves[i][1], moves[i + 1][1]) for i in range(0, len(moves) - 1, 2)]
 
 
+def _stage_payoffs(spec: GameSpec) -> tuple[list[list[float]], list[list[float]]]:
+    """A repeated game's stage tables as lists of floats (once per game)."""
+    found = _STAGE_PAYOFFS.get(spec.id)
+    if found is None or found[0] is not spec:
+        a, b = bimatrix(spec) or (np.zeros((1, 1)), np.zeros((1, 1)))
+        found = (spec, (a.astype(float).tolist(), b.astype(float).tolist()))
+        _STAGE_PAYOFFS[spec.id] = found
+    return found[1]
+
+
+_STAGE_PAYOFFS: dict[str, tuple[GameSpec, tuple[list[list[float]], list[list[float]]]]] = {}
+
+
 def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
     """The structured view of ``player``'s decision at ``state``."""
     if "private_values" in spec.params:
         return value_view(spec, state.value(player), player)
     if spec.kind in ("matrix", "bayesian", "signaling"):
         return matrix_view(spec, player)
-    if spec.kind == "tree":
-        key = (spec.id, tuple(state.history()))
+    if spec.kind == "tree":  # one view object per state and player (agents cache by it)
+        key = (spec.id, tuple(state.history()), player)
         found = _TREES.get(key)
         if found is None or found[0] is not spec:
-            found = (spec, tree_of(state))
+            found = (spec, TreeView(root=tree_of(state), player=player))
             _remember(_TREES, key, found)
-        return TreeView(root=found[1], player=player)
+        return found[1]
     if spec.kind == "repeated":
         stage = matrix_view(get_game(spec.params["stage"]), player)
         past = joint_history(state)
         own_hist = tuple((h[player], h[1 - player]) for h in past)
-        a, b = bimatrix(spec) or (np.zeros((1, 1)), np.zeros((1, 1)))
+        a, b = _stage_payoffs(spec)
         so_far = [0.0, 0.0]
         for r, c in past:
-            so_far[0] += float(a[r, c])
-            so_far[1] += float(b[r, c])
+            so_far[0] += a[r][c]
+            so_far[1] += b[r][c]
         mine = (so_far[player], so_far[1 - player])
         return RepeatedView(
             stage=stage,
