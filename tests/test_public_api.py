@@ -42,6 +42,7 @@ PUBLIC = {
         "list_games",
         "matrix_view",
         "payoff_types",
+        "private_values",
         "register",
         "replay",
         "sample_chance",
