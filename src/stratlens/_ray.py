@@ -102,8 +102,21 @@ class RayExecutor:
         self.chunk_size = chunk_size
         self.max_retries = max_retries
         self._started = False
+        self._depth = 0
 
     def start(self) -> None:
+        """Connect (or start a local cluster); nestable: each `start` is matched by a `stop`,
+        and the cluster this started is shut down by the last one."""
+        self._depth += 1
+        if self._depth > 1:
+            return
+        try:
+            self._connect()
+        except BaseException:
+            self._depth -= 1
+            raise
+
+    def _connect(self) -> None:
         try:
             import ray
         except ImportError:
@@ -126,7 +139,8 @@ class RayExecutor:
         self._started = True
 
     def stop(self) -> None:
-        if self._started:
+        self._depth = max(0, self._depth - 1)
+        if self._depth == 0 and self._started:
             import ray
 
             ray.shutdown()
