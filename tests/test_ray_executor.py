@@ -272,3 +272,61 @@ def test_a_driver_killed_and_rerun_resumes_to_the_same_store(
     got = decisions(store)
     assert len(got) == len(set(got)) and got == decisions(single)
     assert episodes(store) == episodes(single)
+
+
+def test_connections_and_cost_are_limited_over_the_whole_cluster(
+    cluster: str, api: FakeLLMServer, tmp_path: Path
+) -> None:
+    # Two tasks at once, each allowed 3 episodes: without the cluster's slots, 6 requests
+    # could be in flight; the actor lets 3 through at a time, over both workers.
+    kw = {**_kw(api, tmp_path, "slots", 6), "concurrency": 3, "games": ["prisoners_dilemma"]}
+    api.reset()
+    api.state.latency = 0.1
+    try:
+        executor = RayExecutor(chunk_size=2)
+        report = evaluate(MODEL, executor=executor, **kw)
+    finally:
+        api.state.latency = 0.02
+    assert report.played == report.planned == 12
+    assert api.state.max_in_flight == 3
+    assert executor.last_limits is not None and executor.last_limits["most"] == {MODEL: 3}
+    # --max-cost over the cluster: what every worker spent together stays within it.
+    price = report.run_cost_usd / 12
+    assert price > 0
+    limit = 5.5 * price
+    capped = evaluate(
+        MODEL,
+        executor=RayExecutor(chunk_size=2),
+        max_cost=limit,
+        **{**kw, "store": str(tmp_path / "cost.db"), "cache": str(tmp_path / "cost-cache.db")},
+    )
+    assert capped.stopped is not None and "--max-cost" in capped.stopped
+    assert 0 < capped.run_cost_usd <= limit
+    assert capped.cost_usd == pytest.approx(capped.run_cost_usd)
+    assert capped.not_started > 0 and capped.played < 12
+
+
+def test_a_429_pauses_every_worker(cluster: str, api: FakeLLMServer, tmp_path: Path) -> None:
+    # The first request of one prompt is refused with Retry-After 1 s; the cluster's pause
+    # holds back every worker's next requests, not only the one that got the 429.
+    refused: list[float] = []
+
+    def script(req: Request) -> Reply | list[Reply]:
+        if req.n == 0 and not refused:
+            refused.append(time.monotonic())
+            return [Reply(status=429, headers=(("retry-after", "1"),)), answer(req)]
+        return answer(req)
+
+    kw = {**_kw(api, tmp_path, "paused", 30), "concurrency": 4, "games": ["prisoners_dilemma"]}
+    kw["model_args"] = {**kw["model_args"], "backoff": "0.01"}
+    api.reset(script)
+    try:
+        report = evaluate(MODEL, executor=RayExecutor(chunk_size=4), **kw)
+        times = sorted(api.state.times)
+    finally:
+        api.reset(answer)
+    assert report.played == report.planned and report.failed == 0
+    t = refused[0]
+    during = [x for x in times if t + 0.25 < x < t + 0.9]
+    assert not during, f"{len(during)} requests during the cluster's pause"
+    assert any(x >= t + 0.9 for x in times)  # the rest came after it

@@ -10,10 +10,11 @@ cache entries, then writes each episode with its decisions in one transaction
 whatever a retried or duplicated task returns is written once: an episode already done is
 skipped, and only the driver's claim can be finished.
 
-Limits over the cluster: at most ``concurrency`` (``--max-connections``) episodes and
-requests in flight, as ``slots`` tasks at once with ``concurrency // slots`` each; with
-``--max-cost``, each task gets a share of what is left and no share is handed out once the
-shares and the spending reach the limit. A 429's back-off is each worker's own.
+Limits over the cluster (`stratlens._ray_limits`): one actor of the driver grants every
+API request a slot, at most ``concurrency`` (``--max-connections``) per model in flight over
+all workers; a 429 pauses that model's requests on every worker (Retry-After, else the
+back-off); with ``--max-cost``, every decision is admitted by the actor's one budget. Tasks
+run at most ``slots`` at once (the cluster's CPUs), each with up to ``concurrency`` episodes.
 """
 
 from __future__ import annotations
@@ -140,6 +141,11 @@ class RayExecutor:
 
     def stop(self) -> None:
         self._depth = max(0, self._depth - 1)
+        if self._depth == 0 and self._limits is not None:
+            import ray
+
+            ray.kill(self._limits)
+            self._limits = None
         if self._depth == 0 and self._started:
             import ray
 
@@ -156,6 +162,34 @@ class RayExecutor:
 
     async def play(self, job: Job) -> Scheduled:
         self._fatal = None
+        await self._open_limits(job)
+        try:
+            return await self._play(job)
+        finally:
+            await self._close_limits()
+
+    async def _open_limits(self, job: Job) -> None:
+        """The cluster's limits for this run, where it asks an API or has ``--max-cost``."""
+        import ray
+
+        from stratlens._ray_limits import ClusterLimits
+        from stratlens.agents.llm import LLMAgent
+
+        agents = (job.runner.subject, job.runner.opponent)
+        if job.budget.limit is None and not any(isinstance(a, LLMAgent) for a in agents):
+            self._key = ""
+            return
+        if self._limits is None:
+            self._limits = ray.remote(num_cpus=0)(ClusterLimits).remote()
+        self._key = f"{job.owner.id}/{job.config.run_id}"
+        await self._limits.open.remote(self._key, job.concurrency, job.budget.limit)
+
+    async def _close_limits(self) -> None:
+        if self._key and self._limits is not None:
+            self.last_limits = await self._limits.close.remote(self._key)
+        self._key = ""
+
+    async def _play(self, job: Job) -> Scheduled:
         done = Scheduled()
         await self._round(job, job.todo, done)
         waiting = False
@@ -180,6 +214,11 @@ class RayExecutor:
         return done
 
     _fatal: str | None = None
+    _limits: Any = None
+    _key: str = ""
+    #: The totals of the last run's limits: spent, cached, the most requests in flight per
+    #: model over the cluster (``most``).
+    last_limits: dict[str, Any] | None = None
 
     async def _round(self, job: Job, todo: Sequence[EpisodeTask], done: Scheduled) -> None:
         import ray
@@ -190,37 +229,31 @@ class RayExecutor:
         size = self.chunk_size or max(1, min(MAX_CHUNK, math.ceil(len(todo) / (2 * n_slots))))
         queue = deque(chunks(todo, size))
         n_slots = min(n_slots, len(queue))
-        per_task = max(1, job.concurrency // n_slots)
         remote = ray.remote(num_cpus=1, max_retries=self.max_retries)(play_chunk)
         cache = _central_cache(job)
-        pending: dict[Any, tuple[list[EpisodeTask], float | None]] = {}
-        shares = 0.0
+        pending: dict[Any, list[EpisodeTask]] = {}
         while queue or pending:
             while queue and len(pending) < n_slots and not (job.budget.stopped or self._fatal):
-                share = _share(job, shares, n_slots - len(pending))
-                if share is not None and share <= 0:
-                    job.budget.stopped = True
-                    break
                 mine = self._claim(job.store, job, queue.popleft(), done)
                 if not mine:
                     continue
                 chunk = Chunk(
                     job.config,
                     tuple(mine),
-                    per_task,
+                    job.concurrency,
                     job.options.use_cache,
                     _cached_rows(cache, mine),
-                    share,
+                    self._limits,
+                    self._key,
+                    job.budget.limit is not None,
                 )
-                pending[remote.remote(chunk)] = (mine, share)
-                shares += share or 0.0
+                pending[remote.remote(chunk)] = mine
             if not pending:
                 break
             futures = {asyncio.wrap_future(ref.future()): ref for ref in pending}
             finished, _ = await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
             for fut in finished:
-                mine, share = pending.pop(futures[fut])
-                shares -= share or 0.0
+                mine = pending.pop(futures[fut])
                 try:
                     result: ChunkResult = fut.result()
                 except Exception as exc:  # the task failed for good (its retries spent)
@@ -299,15 +332,6 @@ def _finish(job: Job, r: EpisodeResult) -> Outcome:
             return Outcome("skipped")
         raise
     return Outcome(r.status)
-
-
-def _share(job: Job, shares: float, free_slots: int) -> float | None:
-    """This task's share of ``--max-cost``: what is neither spent nor shared out, over the
-    free slots (None: no limit)."""
-    limit = job.budget.limit
-    if limit is None:
-        return None
-    return (limit - job.budget.spent - shares) / max(1, free_slots)
 
 
 def _central_cache(job: Job) -> ResponseCache | None:

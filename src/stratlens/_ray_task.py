@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from stratlens._cost import CostBudget
 from stratlens._episode import EpisodeRunner, EpisodeTask
 from stratlens._gc import frozen_heap
+from stratlens._ray_limits import ClusterBudget, ClusterGate
 from stratlens._schedule import schedule
 from stratlens.agents import Agent, Decision, make_agent
 from stratlens.agents._cache import ResponseCache
@@ -43,14 +44,18 @@ IN_MEMORY = ":memory:"
 @dataclass(frozen=True)
 class Chunk:
     """A task: episodes of one game and role of ``config``'s run, played with at most
-    ``connections`` in flight; ``max_cost`` is this task's share of ``--max-cost``."""
+    ``connections`` in flight here. ``limits`` is the driver's `ClusterLimits` actor (None:
+    none), ``limits_key`` the run's token there: API requests take its slots, and with
+    ``cost_limited`` every decision asks it for ``--max-cost``."""
 
     config: EvalConfig
     tasks: tuple[EpisodeTask, ...]
     connections: int
     use_cache: bool = True
     cache_rows: tuple[CacheRow, ...] = ()
-    max_cost: float | None = None
+    limits: Any = None
+    limits_key: str = ""
+    cost_limited: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,13 +186,17 @@ def _new_rows(cache: ResponseCache, known: set[str]) -> list[CacheRow]:
 
 
 async def _play(chunk: Chunk) -> ChunkResult:
+    actor, key = chunk.limits, chunk.limits_key
     options = RunOptions(
-        max_connections=chunk.connections, cache=IN_MEMORY, use_cache=chunk.use_cache
+        max_connections=chunk.connections,
+        cache=IN_MEMORY,
+        use_cache=chunk.use_cache,
+        gate=None if actor is None else (lambda model, n: ClusterGate(n, actor, key, model)),
     )
     subject, opponent = build_agents(chunk.config, options)
     agents = list({id(subject): subject, id(opponent): opponent}.values())
     log = MemoryLog(chunk.tasks)
-    budget = CostBudget(chunk.max_cost)
+    budget = ClusterBudget(actor, key) if actor is not None and chunk.cost_limited else CostBudget()
     caches = _caches(agents) if chunk.use_cache else []
     known = {row[0] for row in chunk.cache_rows}
     for cache in caches:
