@@ -277,8 +277,8 @@ def test_a_driver_killed_and_rerun_resumes_to_the_same_store(
 def test_connections_and_cost_are_limited_over_the_whole_cluster(
     cluster: str, api: FakeLLMServer, tmp_path: Path
 ) -> None:
-    # Two tasks at once, each allowed 3 episodes: without the cluster's slots, 6 requests
-    # could be in flight; the actor lets 3 through at a time, over both workers.
+    # Two tasks at once, sharing 3 connections (2 and 1): 3 requests in flight at most over
+    # both workers, not 3 per worker.
     kw = {**_kw(api, tmp_path, "slots", 6), "concurrency": 3, "games": ["prisoners_dilemma"]}
     api.reset()
     api.state.latency = 0.1
@@ -288,8 +288,7 @@ def test_connections_and_cost_are_limited_over_the_whole_cluster(
     finally:
         api.state.latency = 0.02
     assert report.played == report.planned == 12
-    assert api.state.max_in_flight == 3
-    assert executor.last_limits is not None and executor.last_limits["most"] == {MODEL: 3}
+    assert 1 < api.state.max_in_flight <= 3
     # --max-cost over the cluster: what every worker spent together stays within it.
     price = report.run_cost_usd / 12
     assert price > 0
@@ -321,7 +320,8 @@ def test_a_429_pauses_every_worker(cluster: str, api: FakeLLMServer, tmp_path: P
     kw["model_args"] = {**kw["model_args"], "backoff": "0.01"}
     api.reset(script)
     try:
-        report = evaluate(MODEL, executor=RayExecutor(chunk_size=4), **kw)
+        executor = RayExecutor(chunk_size=4)
+        report = evaluate(MODEL, executor=executor, **kw)
         times = sorted(api.state.times)
     finally:
         api.reset(answer)
@@ -330,3 +330,4 @@ def test_a_429_pauses_every_worker(cluster: str, api: FakeLLMServer, tmp_path: P
     during = [x for x in times if t + 0.25 < x < t + 0.9]
     assert not during, f"{len(during)} requests during the cluster's pause"
     assert any(x >= t + 0.9 for x in times)  # the rest came after it
+    assert executor.last_limits is not None and executor.last_limits["pauses"] == 1

@@ -10,11 +10,11 @@ cache entries, then writes each episode with its decisions in one transaction
 whatever a retried or duplicated task returns is written once: an episode already done is
 skipped, and only the driver's claim can be finished.
 
-Limits over the cluster (`stratlens._ray_limits`): one actor of the driver grants every
-API request a slot, at most ``concurrency`` (``--max-connections``) per model in flight over
-all workers; a 429 pauses that model's requests on every worker (Retry-After, else the
-back-off); with ``--max-cost``, every decision is admitted by the actor's one budget. Tasks
-run at most ``slots`` at once (the cluster's CPUs), each with up to ``concurrency`` episodes.
+Limits over the cluster: at most ``slots`` tasks run at once (the cluster's CPUs), each with
+a share of ``concurrency`` (``--max-connections``) for its episodes and requests, the shares
+summing to it; a 429 pauses that model's requests on every worker (Retry-After, else the
+back-off), and with ``--max-cost`` every decision is admitted by one budget, both kept by
+one small actor of the driver (`stratlens._ray_limits`).
 """
 
 from __future__ import annotations
@@ -141,11 +141,7 @@ class RayExecutor:
 
     def stop(self) -> None:
         self._depth = max(0, self._depth - 1)
-        if self._depth == 0 and self._limits is not None:
-            import ray
-
-            ray.kill(self._limits)
-            self._limits = None
+        self._limits = None  # the actor ends with this driver's job
         if self._depth == 0 and self._started:
             import ray
 
@@ -179,10 +175,15 @@ class RayExecutor:
         if job.budget.limit is None and not any(isinstance(a, LLMAgent) for a in agents):
             self._key = ""
             return
-        if self._limits is None:
-            self._limits = ray.remote(num_cpus=0)(ClusterLimits).remote()
+        if self._limits is None:  # one per driver (job), kept for its later runs
+            job_id = ray.get_runtime_context().get_job_id()
+            self._limits = (
+                ray.remote(num_cpus=0)(ClusterLimits)
+                .options(name=f"stratlens-limits-{job_id}", get_if_exists=True)
+                .remote()
+            )
         self._key = f"{job.owner.id}/{job.config.run_id}"
-        await self._limits.open.remote(self._key, job.concurrency, job.budget.limit)
+        await self._limits.open.remote(self._key, job.budget.limit)
 
     async def _close_limits(self) -> None:
         if self._key and self._limits is not None:
@@ -216,8 +217,7 @@ class RayExecutor:
     _fatal: str | None = None
     _limits: Any = None
     _key: str = ""
-    #: The totals of the last run's limits: spent, cached, the most requests in flight per
-    #: model over the cluster (``most``).
+    #: The totals of the last run's limits actor: spent, cached, 429 pauses.
     last_limits: dict[str, Any] | None = None
 
     async def _round(self, job: Job, todo: Sequence[EpisodeTask], done: Scheduled) -> None:
@@ -229,31 +229,34 @@ class RayExecutor:
         size = self.chunk_size or max(1, min(MAX_CHUNK, math.ceil(len(todo) / (2 * n_slots))))
         queue = deque(chunks(todo, size))
         n_slots = min(n_slots, len(queue))
+        shares = _shares(job.concurrency, n_slots)
         remote = ray.remote(num_cpus=1, max_retries=self.max_retries)(play_chunk)
         cache = _central_cache(job)
-        pending: dict[Any, list[EpisodeTask]] = {}
+        pending: dict[Any, tuple[list[EpisodeTask], int]] = {}
         while queue or pending:
             while queue and len(pending) < n_slots and not (job.budget.stopped or self._fatal):
                 mine = self._claim(job.store, job, queue.popleft(), done)
                 if not mine:
                     continue
+                share = shares.pop()
                 chunk = Chunk(
                     job.config,
                     tuple(mine),
-                    job.concurrency,
+                    share,
                     job.options.use_cache,
                     _cached_rows(cache, mine),
                     self._limits,
                     self._key,
                     job.budget.limit is not None,
                 )
-                pending[remote.remote(chunk)] = mine
+                pending[remote.remote(chunk)] = (mine, share)
             if not pending:
                 break
             futures = {asyncio.wrap_future(ref.future()): ref for ref in pending}
             finished, _ = await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
             for fut in finished:
-                mine = pending.pop(futures[fut])
+                mine, share = pending.pop(futures[fut])
+                shares.append(share)
                 try:
                     result: ChunkResult = fut.result()
                 except Exception as exc:  # the task failed for good (its retries spent)
@@ -332,6 +335,12 @@ def _finish(job: Job, r: EpisodeResult) -> Outcome:
             return Outcome("skipped")
         raise
     return Outcome(r.status)
+
+
+def _shares(concurrency: int, slots: int) -> list[int]:
+    """``concurrency`` cut into ``slots`` shares of at least one, as even as they go."""
+    base, extra = divmod(concurrency, slots)
+    return [max(1, base + (1 if i < extra else 0)) for i in range(slots)]
 
 
 def _central_cache(job: Job) -> ResponseCache | None:

@@ -1,14 +1,15 @@
-"""Limits that hold across a Ray cluster: one small actor grants request slots and cost.
+"""Limits that hold across a Ray cluster: what one small actor keeps for every worker.
 
-`ClusterLimits` (one Ray actor per driver, started by it) keeps for each run, per API model, the
-requests in flight over every worker (at most ``--max-connections``) and the time until which
-a 429 has paused them all (its Retry-After, or the back-off), and the run's `CostBudget` for
-``--max-cost``: the same admission rule as in one process (spent + reserved + the estimate of
-one more decision within the limit), over every worker's decisions.
+``--max-connections`` needs no actor: the driver runs at most ``slots`` tasks at once and
+gives each a share of the connections (`stratlens._ray`), so the shares in flight never sum
+to more. The rest is kept by `ClusterLimits`, one Ray actor per driver, for each run it plays:
 
-In a worker, `ClusterGate` is an API agent's gate (`stratlens.agents._llm_call.Gate`): a
-request takes a local slot and then a slot from the actor, and a 429 pauses the whole cluster;
-`ClusterBudget` is the runner's budget, asking the actor before each decision.
+- a 429 pauses every worker's requests to that model: the worker that got it tells the actor
+  how long (its Retry-After, else the back-off), and each worker's `ClusterGate` asks the
+  actor every `WATCH_S` seconds whether its model is paused, and holds its requests till then;
+- ``--max-cost``: the run's one `CostBudget` admits every decision of every worker by the
+  same rule as in one process (spent + reserved + the estimate of one more within the limit);
+  a worker's `ClusterBudget` asks it before each decision and reports what each one cost.
 """
 
 from __future__ import annotations
@@ -16,43 +17,24 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 
 from stratlens._cost import CostBudget, CostLimitReached
 from stratlens.agents import Decision
 from stratlens.agents._llm_call import Gate
 
+#: How often a worker asks whether its model is paused (seconds).
+WATCH_S = 0.05
+
 
 class RunLimits:
-    """One run's limits; see the module. ``connections`` per model, ``max_cost`` USD."""
+    """One run's pauses (per model, until a time of the actor's clock) and budget."""
 
-    def __init__(self, connections: int, max_cost: float | None = None) -> None:
-        self.connections = connections
-        self.in_flight: dict[str, int] = {}
-        self.most: dict[str, int] = {}  # the most in flight at once, per model
+    def __init__(self, max_cost: float | None = None) -> None:
         self.resume_at: dict[str, float] = {}
+        self.pauses = 0
         self.budget = CostBudget(max_cost)
-        self.cond = asyncio.Condition()
-
-    async def acquire(self, model: str) -> None:
-        async with self.cond:
-            while True:
-                delay = self.resume_at.get(model, 0.0) - time.monotonic()
-                if delay > 0:
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(self.cond.wait(), delay)
-                    continue
-                if self.in_flight.get(model, 0) < self.connections:
-                    n = self.in_flight[model] = self.in_flight.get(model, 0) + 1
-                    self.most[model] = max(self.most.get(model, 0), n)
-                    return
-                await self.cond.wait()
-
-    async def release(self, model: str) -> None:
-        async with self.cond:
-            self.in_flight[model] = self.in_flight.get(model, 1) - 1
-            self.cond.notify_all()
 
 
 class ClusterLimits:
@@ -61,25 +43,24 @@ class ClusterLimits:
     def __init__(self) -> None:
         self.runs: dict[str, RunLimits] = {}
 
-    async def open(self, key: str, connections: int, max_cost: float | None) -> None:
-        self.runs[key] = RunLimits(connections, max_cost)
+    async def open(self, key: str, max_cost: float | None) -> None:
+        self.runs[key] = RunLimits(max_cost)
 
     async def close(self, key: str) -> dict[str, Any]:
-        """Forget a run; its totals (spent, cached, the most requests in flight per model)."""
+        """Forget a run; its totals (spent, cached, how many 429 pauses)."""
         run = self.runs.pop(key)
-        return {"spent": run.budget.spent, "cached": run.budget.cached, "most": run.most}
-
-    async def acquire(self, key: str, model: str) -> None:
-        """Wait for a request slot of ``model`` (and for the end of its pause)."""
-        await self.runs[key].acquire(model)
-
-    async def release(self, key: str, model: str) -> None:
-        await self.runs[key].release(model)
+        return {"spent": run.budget.spent, "cached": run.budget.cached, "pauses": run.pauses}
 
     async def pause(self, key: str, model: str, wait_s: float) -> None:
         """A 429 for ``model``: no worker starts one of its requests for ``wait_s``."""
         run = self.runs[key]
+        run.pauses += 1
         run.resume_at[model] = max(run.resume_at.get(model, 0.0), time.monotonic() + wait_s)
+
+    async def paused_for(self, key: str, model: str) -> float:
+        """Seconds until ``model``'s requests may start again (0: now)."""
+        run = self.runs.get(key)
+        return 0.0 if run is None else max(0.0, run.resume_at.get(model, 0.0) - time.monotonic())
 
     async def admit(self, key: str, agent: str) -> tuple[float, str | None]:
         """(reserved, None), or (0, why) once the run's ``--max-cost`` would be passed."""
@@ -95,20 +76,28 @@ class ClusterLimits:
 
 
 class ClusterGate(Gate):
-    """A gate of one worker's API agent that also takes the cluster's slot for ``model``."""
+    """A worker's API-agent gate (at most ``limit``, this task's share of the connections)
+    that holds its requests while the cluster has ``model`` paused, and pauses the cluster
+    on a 429 of its own."""
 
     def __init__(self, limit: int, actor: Any, key: str, model: str) -> None:
         super().__init__(limit)
         self.actor, self.key, self.model = actor, key, model
+        self._watch: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
+        if self._watch is None:  # in the task's event loop, which cancels it at its end
+            self._watch = asyncio.get_running_loop().create_task(self._watch_pauses())
         async with super().slot():
-            await self.actor.acquire.remote(self.key, self.model)
-            try:
-                yield
-            finally:
-                await self.actor.release.remote(self.key, self.model)
+            yield
+
+    async def _watch_pauses(self) -> None:
+        while True:
+            wait_s = float(await self.actor.paused_for.remote(self.key, self.model))
+            if wait_s > 0:
+                self.resume_at = max(self.resume_at, time.monotonic() + wait_s)
+            await asyncio.sleep(WATCH_S)
 
     def throttle(self, wait_s: float) -> None:
         super().throttle(wait_s)
