@@ -8,8 +8,8 @@ request after ``--latency`` seconds. The eval is the nine one-shot matrix games 
 ``jia2025``, both roles, ``--episodes`` each (one API request per episode), with
 ``--connections`` requests in flight at most: in one process (``executor="local"``), and
 through a local Ray cluster of ``--cpus`` CPUs started once beforehand (``executor="ray"``:
-tasks of one game and role, each request granted a slot by the driver's limits actor, the
-store and the response cache written by the driver). Each repetition plays both, one after the other, on
+tasks of one game and role, each with a share of the connections, the store and the response
+cache written by the driver). Each repetition plays both, one after the other, on
 fresh store and cache files with its own seed (so every request is a cache miss); a Ray run
 with another seed first warms the workers (their imports). Printed: API requests per
 second (the subject's decisions; the opponent is a reference agent) of each, per repetition

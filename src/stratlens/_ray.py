@@ -152,7 +152,7 @@ class RayExecutor:
         """Tasks in flight at once: the cluster's CPUs, at most ``concurrency`` and the chunks."""
         import ray
 
-        resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+        resources: dict[str, float] = ray.cluster_resources()
         cpus = int(resources.get("CPU", 1)) or 1
         return max(1, min(cpus, concurrency, n_chunks))
 
