@@ -248,6 +248,7 @@ class RayExecutor:
                     self._limits,
                     self._key,
                     job.budget.limit is not None,
+                    os.getcwd(),
                 )
                 pending[remote.remote(chunk)] = (mine, share)
             if not pending:

@@ -56,6 +56,7 @@ class Chunk:
     limits: Any = None
     limits_key: str = ""
     cost_limited: bool = False
+    cwd: str = ""  # the driver's working directory (relative checkpoint paths)
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,13 @@ async def _close(agents: Sequence[Any]) -> None:
 
 
 def play_chunk(chunk: Chunk) -> ChunkResult:
-    """Play ``chunk`` in this (worker) process; see the module."""
-    with frozen_heap():
-        return asyncio.run(_play(chunk))
+    """Play ``chunk`` in this (worker) process; see the module. In the driver's working
+    directory where this node has it (a relative ``hf/`` path means the same there)."""
+    here = os.getcwd()
+    if chunk.cwd and os.path.isdir(chunk.cwd):
+        os.chdir(chunk.cwd)
+    try:
+        with frozen_heap():
+            return asyncio.run(_play(chunk))
+    finally:
+        os.chdir(here)
