@@ -197,15 +197,13 @@ def _chunk_workers() -> list[int]:
     return found
 
 
-def test_a_worker_killed_mid_task_loses_and_repeats_nothing(
-    cluster: str, api: FakeLLMServer, tmp_path: Path
-) -> None:
-    single = _single(api, tmp_path, 6)
-    api.reset()
-    kw = _kw(api, tmp_path, "killed", 6)
+def _run_and_kill_a_worker(
+    api: FakeLLMServer, executor: RayExecutor, kw: dict[str, Any]
+) -> tuple[Any, int | None]:
+    """``evaluate`` in a thread; a worker playing a chunk killed once 4 requests came."""
     box: dict[str, Any] = {}
     run = threading.Thread(
-        target=lambda: box.update(report=evaluate(MODEL, executor=RayExecutor(chunk_size=3), **kw))
+        target=lambda: box.update(report=evaluate(MODEL, executor=executor, **kw))
     )
     run.start()
     killed = None
@@ -217,13 +215,41 @@ def test_a_worker_killed_mid_task_loses_and_repeats_nothing(
             os.kill(killed, signal.SIGKILL)
         time.sleep(0.01)
     run.join(120)
+    return box["report"], killed
+
+
+def test_a_worker_killed_mid_task_loses_and_repeats_nothing(
+    cluster: str, api: FakeLLMServer, tmp_path: Path
+) -> None:
+    single = _single(api, tmp_path, 6)
+    api.reset()
+    kw = _kw(api, tmp_path, "killed", 6)
+    report, killed = _run_and_kill_a_worker(api, RayExecutor(chunk_size=3), kw)
+    # The killed process was playing a chunk: every episode is there all the same, so Ray
+    # played that chunk again elsewhere.
     assert killed is not None, "no worker was playing a chunk to kill"
-    report = box["report"]
     assert (report.played, report.failed) == (report.planned, 0)
-    assert api.total() > _asked(single)  # the killed task's requests were asked again
+    assert api.total() >= _asked(single)
     got = decisions(Path(kw["store"]))
     assert len(got) == len(set(got)) == len(decisions(single))  # none twice, none lost
     assert got == decisions(single)
+    assert episodes(Path(kw["store"])) == episodes(single)
+
+
+def test_a_task_ray_gives_up_on_fails_its_episodes_for_the_next_run(
+    cluster: str, api: FakeLLMServer, tmp_path: Path
+) -> None:
+    single = _single(api, tmp_path, 6)
+    kw = _kw(api, tmp_path, "given-up", 6)
+    report, killed = _run_and_kill_a_worker(api, RayExecutor(chunk_size=3, max_retries=0), kw)
+    assert killed is not None, "no worker was playing a chunk to kill"
+    assert report.failed == 3 and report.played == report.planned  # the killed chunk's
+    with sqlite3.connect(kw["store"]) as conn:
+        errors = conn.execute("SELECT error FROM episodes WHERE status = 'failed'").fetchall()
+    assert len(errors) == 3 and all(e[0].startswith("ray task lost: ") for e in errors)
+    rerun = evaluate(MODEL, **kw)  # in one process: it plays the three again
+    assert (rerun.played, rerun.skipped, rerun.failed) == (3, report.planned - 3, 0)
+    assert decisions(Path(kw["store"])) == decisions(single)
     assert episodes(Path(kw["store"])) == episodes(single)
 
 

@@ -308,8 +308,9 @@ class RayExecutor:
         self, job: Job, tasks: Sequence[EpisodeTask], exc: BaseException, done: Scheduled
     ) -> None:
         """A task Ray gave up on: its episodes end as failed, to be played by the next run."""
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        reason = f"ray task lost: {type(exc).__name__}: {first}"[:500]
+        cause = getattr(exc, "cause", None) or exc  # a RayTaskError's original exception
+        first = (str(cause).strip().splitlines() or [""])[0]
+        reason = f"ray task lost: {type(cause).__name__}: {first}"[:500]
         for t in tasks:
             failed = EpisodeResult(t, "failed", None, None, reason, ())
             done.outcomes[t.episode_id] = _finish(job, failed)
