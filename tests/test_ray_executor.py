@@ -202,9 +202,14 @@ def _run_and_kill_a_worker(
 ) -> tuple[Any, int | None]:
     """``evaluate`` in a thread; a worker playing a chunk killed once 4 requests came."""
     box: dict[str, Any] = {}
-    run = threading.Thread(
-        target=lambda: box.update(report=evaluate(MODEL, executor=executor, **kw))
-    )
+
+    def play() -> None:
+        try:
+            box["report"] = evaluate(MODEL, executor=executor, **kw)
+        except BaseException as exc:  # raised again in the test's thread
+            box["error"] = exc
+
+    run = threading.Thread(target=play)
     run.start()
     killed = None
     deadline = time.monotonic() + 60
@@ -215,6 +220,8 @@ def _run_and_kill_a_worker(
             os.kill(killed, signal.SIGKILL)
         time.sleep(0.01)
     run.join(120)
+    if "error" in box:
+        raise box["error"]
     return box["report"], killed
 
 

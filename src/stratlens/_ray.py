@@ -216,6 +216,7 @@ class RayExecutor:
 
     _fatal: str | None = None
     _limits: Any = None
+    _remote: Any = None
     _key: str = ""
     #: The totals of the last run's limits actor: spent, cached, 429 pauses.
     last_limits: dict[str, Any] | None = None
@@ -230,9 +231,10 @@ class RayExecutor:
         queue = deque(chunks(todo, size))
         n_slots = min(n_slots, len(queue))
         shares = _shares(job.concurrency, n_slots)
-        remote = ray.remote(num_cpus=1, max_retries=self.max_retries)(play_chunk)
+        if self._remote is None:
+            self._remote = ray.remote(num_cpus=1, max_retries=self.max_retries)(play_chunk)
         cache = _central_cache(job)
-        pending: dict[Any, tuple[list[EpisodeTask], int]] = {}
+        pending: dict[asyncio.Future[ChunkResult], tuple[list[EpisodeTask], int, Any]] = {}
         while queue or pending:
             while queue and len(pending) < n_slots and not (job.budget.stopped or self._fatal):
                 mine = self._claim(job.store, job, queue.popleft(), done)
@@ -250,13 +252,13 @@ class RayExecutor:
                     job.budget.limit is not None,
                     os.getcwd(),
                 )
-                pending[remote.remote(chunk)] = (mine, share)
+                ref = self._remote.remote(chunk)  # kept while pending: Ray frees unreferenced
+                pending[asyncio.wrap_future(ref.future())] = (mine, share, ref)
             if not pending:
                 break
-            futures = {asyncio.wrap_future(ref.future()): ref for ref in pending}
-            finished, _ = await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+            finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for fut in finished:
-                mine, share = pending.pop(futures[fut])
+                mine, share, _ = pending.pop(fut)
                 shares.append(share)
                 try:
                     result: ChunkResult = fut.result()
