@@ -365,8 +365,9 @@ _COLUMNS = "key, model, params, messages, sample, value"
 
 def _samples(task: EpisodeTask) -> list[int]:
     """Every sample index a decision of ``task`` can have (its seed at each step and player)."""
-    steps = max(1, int(get_game(task.game_id).game().max_game_length()))
-    return [stable_seed(task.seed, step, p) for step in range(steps) for p in (0, 1)]
+    game = get_game(task.game_id).game()
+    steps, players = max(1, int(game.max_game_length())), int(game.num_players())
+    return [stable_seed(task.seed, step, p) for step in range(steps) for p in range(players)]
 
 
 def _cached_rows(cache: ResponseCache | None, tasks: Sequence[EpisodeTask]) -> tuple[CacheRow, ...]:
