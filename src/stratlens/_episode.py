@@ -221,13 +221,14 @@ class EpisodeRunner:
         state = spec.game().new_initial_state()
         rng = np.random.default_rng(task.seed)
         simultaneous = is_simultaneous(spec)
+        everyone = list(range(spec.game().num_players()))  # N players move at once in a guess game
         step = 0
         pending: list[PendingDecision] = []  # written with the episode's end, all at once
         while not state.is_terminal():
             if state.is_chance_node():
                 state.apply_action(sample_chance(state, rng))
                 continue
-            players = [0, 1] if simultaneous else [state.current_player()]
+            players = everyone if simultaneous else [state.current_player()]
             outcomes: list[Decision | BaseException]
             if len(players) == 1 or self._inline:  # no Task: answered without waiting
                 outcomes = []

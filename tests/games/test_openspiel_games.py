@@ -60,6 +60,7 @@ def test_catalog_holds_every_custom_game() -> None:
         "python_stratlens_sequential_matrix",
         "python_stratlens_random_stop_repeated",
         "python_stratlens_two_stage",
+        "python_stratlens_beauty_contest",
     }
 
 

@@ -16,6 +16,7 @@ COMMANDS = (
     "stratlens._cli.leaderboard",
     "stratlens._cli.compare",
     "stratlens._cli.fit",
+    "stratlens._cli.beauty",
     "stratlens._cli.profile",
     "stratlens._cli.interop",
 )

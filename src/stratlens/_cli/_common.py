@@ -61,7 +61,8 @@ def add_play_options(p: argparse.ArgumentParser, *, model_args_help: str, prompt
     )  # fmt: skip
     p.add_argument(
         "--opponent", default=None,
-        help="opponent agent for the other role (default baseline/belief), or self",
+        help="opponent agent for the other role, every other player in an N-player game "
+        "(default baseline/belief; arguments in the name: 'baseline/belief(k=1)'), or self",
     )  # fmt: skip
     p.add_argument(
         "--store", help="SQLite store (default $STRATLENS_STORE or results/stratlens.db)"

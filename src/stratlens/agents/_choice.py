@@ -105,6 +105,19 @@ class TreeChoice(StyleResult):
 
 
 @dataclass(frozen=True, eq=False)
+class GuessChoice(StyleResult):
+    """A guess in the p-beauty contest; ``values`` are each guess's payoff under the style's
+    model of the others (their level k-1 mean, the equilibrium, the worst case, the QRE)."""
+
+    players: int
+    p_text: str  # p as written in the prompt, "2/3"
+    level: int | None = None  # belief: the level
+    others_mean: float | None = None  # what the style expects the others to guess on average
+    worst_exact: bool | None = None  # minimax: the worst case is exact
+    lam: float | None = None  # qre: the precision
+
+
+@dataclass(frozen=True, eq=False)
 class RepeatedChoice(StyleResult):
     """A round of a repeated game, decided through a stage-game computation."""
 

@@ -19,6 +19,8 @@ style                         matrix / tree / repeated
 ``random``                    uniform
 ============================  =============================================================
 
+On a guess of the p-beauty contest (`GuessView`) see `stratlens.agents._styles_guess`.
+
 Every function is pure: the same view gives the same result.
 """
 
@@ -35,6 +37,14 @@ from stratlens.agents._choice import (
     StyleResult,
     TreeChoice,
     TrustChoice,
+)
+from stratlens.agents._styles_guess import (
+    guess_belief,
+    guess_minimax,
+    guess_nash,
+    guess_qre,
+    guess_random,
+    guess_trust,
 )
 from stratlens.agents._styles_matrix import (
     matrix_belief,
@@ -60,7 +70,7 @@ from stratlens.agents._styles_tree import (
     tree_random,
     tree_trust,
 )
-from stratlens.games.views import DecisionView, MatrixView, RepeatedView, TreeView
+from stratlens.games.views import DecisionView, GuessView, MatrixView, RepeatedView, TreeView
 
 DEFAULT_LEVEL = 2
 DEFAULT_LAM = 1.0
@@ -113,6 +123,19 @@ def style_choice(
             return repeated_qre(view, lam)
         if style == "random":
             return repeated_random(view)
+    elif isinstance(view, GuessView):
+        if style == "minimax":
+            return guess_minimax(view)
+        if style == "trust_based":
+            return guess_trust(view)
+        if style == "belief_anticipation":
+            return guess_belief(view, k)
+        if style == "nash":
+            return guess_nash(view)
+        if style == "qre":
+            return guess_qre(view, lam)
+        if style == "random":
+            return guess_random(view)
     raise ValueError(f"no style {style!r} for a {type(view).__name__}")
 
 

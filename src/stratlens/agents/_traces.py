@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from stratlens.agents._choice import RepeatedChoice, StyleResult, TreeChoice
+from stratlens.agents._choice import GuessChoice, RepeatedChoice, StyleResult, TreeChoice
 from stratlens.agents._phrasing import Names, Writer
+from stratlens.agents._traces_guess import guess_trace
 from stratlens.agents._traces_matrix import matrix_body
 from stratlens.agents._traces_seq import repeated, tree
 
@@ -23,6 +24,8 @@ def write_trace(result: StyleResult, chosen: int, names: Names, rng: np.random.G
     w = Writer(rng)
     if isinstance(result, RepeatedChoice):
         repeated(w, result, chosen, names)
+    elif isinstance(result, GuessChoice):
+        guess_trace(w, result, chosen, names)
     elif isinstance(result, TreeChoice):
         tree(w, result, chosen, names)
     else:

@@ -9,7 +9,22 @@ model string              style                            ``-M`` arguments
 ``baseline/belief``       ``belief_anticipation``          ``k`` (int ≥ 1, 2)
 ``baseline/nash``         ``nash``                         none
 ``baseline/qre``          ``qre``                          ``lam`` (> 0, 1.0)
+``baseline/ch``           ``belief_anticipation``, a       ``tau`` (>= 0, 1.5)
+                          cognitive-hierarchy population
 ========================  ===============================  ===================
+
+``baseline/ch`` draws its level for each decision from Poisson(τ) over 0..10 (renormalised),
+with a generator of its own seeded by the turn's seed: level 0 plays uniformly; level k >= 1
+plays, in the p-beauty contest, the cognitive hierarchy's level-k guess (r times the
+frequency-weighted average of the lower levels' mean guesses, `_guessing.ch_means`), and in
+every other game ``belief_anticipation`` at level k (level-k beliefs: the hierarchy's mixed
+beliefs are implemented for the p-beauty contest only). Opponents ``baseline/ch(tau=1.5)`` are
+then a population of levels, each player drawn apart.
+
+The arguments may also be written into the model string, as the agent's name prints them:
+``baseline/belief(k=1)`` is ``baseline/belief -M k=1``. That is how ``--opponent`` (which takes
+no ``-M``) chooses a level: ``--opponent 'baseline/belief(k=1)'`` makes every other player of a
+p-beauty contest a level-1 reasoner (``baseline/random`` is level 0).
 
 An agent computes its style's choice distribution from ``turn.view`` (`style_choice`),
 restricts it to ``turn.legal_actions``, samples with ``numpy.random.default_rng(turn.seed)``
@@ -29,10 +44,12 @@ import numpy as np
 from stratlens.agents._choice import FloatArray, Style, StyleResult
 from stratlens.agents._registry import agent_factory
 from stratlens.agents._styles import DEFAULT_LAM, DEFAULT_LEVEL, style_choice
+from stratlens.agents._styles_guess import guess_ch
 from stratlens.agents._traces import Names, write_trace
 from stratlens.contracts import Decision, Turn
 from stratlens.errors import ModelArgsError, UnknownModelError
-from stratlens.games.views import MatrixView, TreeView
+from stratlens.games._guessing import CH_LEVELS, poisson_levels
+from stratlens.games.views import GuessView, MatrixView, TreeView
 
 #: Agent name → the style it plays.
 BASELINES: dict[str, Style] = {
@@ -42,20 +59,32 @@ BASELINES: dict[str, Style] = {
     "belief": "belief_anticipation",
     "nash": "nash",
     "qre": "qre",
+    "ch": "belief_anticipation",
 }
-_ARGS: dict[str, tuple[str, ...]] = {"belief": ("k",), "qre": ("lam",)}
+_ARGS: dict[str, tuple[str, ...]] = {"belief": ("k",), "qre": ("lam",), "ch": ("tau",)}
+DEFAULT_TAU = 1.5
 
 
 class BaselineAgent:
     """A reference agent playing one style deterministically given the turn's seed."""
 
-    def __init__(self, kind: str, *, k: int = DEFAULT_LEVEL, lam: float = DEFAULT_LAM) -> None:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        k: int = DEFAULT_LEVEL,
+        lam: float = DEFAULT_LAM,
+        tau: float = DEFAULT_TAU,
+    ) -> None:
         if kind not in BASELINES:
             raise UnknownModelError(_unknown(kind))
         if k < 1:
             raise ModelArgsError(f"baseline/belief: k must be an integer >= 1, got {k}")
         if not (lam > 0.0 and math.isfinite(lam)):
             raise ModelArgsError(f"baseline/qre: lam must be a positive number, got {lam}")
+        if not (tau >= 0.0 and math.isfinite(tau)):
+            raise ModelArgsError(f"baseline/ch: tau must be a number >= 0, got {tau}")
+        self.tau = tau
         self.kind = kind
         self.style: Style = BASELINES[kind]
         self.k = k
@@ -67,11 +96,26 @@ class BaselineAgent:
             return f"baseline/belief(k={self.k})"
         if self.kind == "qre" and self.lam != DEFAULT_LAM:
             return f"baseline/qre(lam={self.lam:g})"
+        if self.kind == "ch" and self.tau != DEFAULT_TAU:
+            return f"baseline/ch(tau={self.tau:g})"
         return f"baseline/{self.kind}"
 
     def compute(self, turn: Turn) -> StyleResult:
         """The style's full computation at this turn (before restricting to legal actions)."""
+        if self.kind == "ch":
+            level = self.level(turn)
+            if level == 0:
+                return style_choice("random", turn.view)
+            if isinstance(turn.view, GuessView):
+                return guess_ch(turn.view, self.tau, level)
+            return style_choice("belief_anticipation", turn.view, k=level)
         return style_choice(self.style, turn.view, k=self.k, lam=self.lam)
+
+    def level(self, turn: Turn) -> int:
+        """``baseline/ch``: this decision's level, from a generator of its own (the turn's seed
+        and the tag 1), so the draw of the action stays the turn's own."""
+        probs = [float(x) for x in poisson_levels(self.tau, CH_LEVELS)]
+        return draw_index(np.random.default_rng([turn.seed, 1]), probs)
 
     #: `act` answers without waiting: the episode runner asks it without a Task.
     synchronous = True
@@ -200,9 +244,31 @@ def _parse_lam(value: str) -> float:
     return lam
 
 
+_INLINE = re.compile(r"^([a-z]+)\((.*)\)$")
+
+
+def _inline_args(name: str, args: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """``belief(k=1)`` → ``("belief", {"k": "1"})``, merged with the ``-M`` arguments."""
+    m = _INLINE.match(name)
+    if m is None:
+        return name, dict(args)
+    merged = dict(args)
+    for pair in m.group(2).split(","):
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ModelArgsError(f"malformed argument {pair!r} in baseline/{name}: expected k=v")
+        if key in merged and merged[key] != value.strip():
+            raise ModelArgsError(f"baseline/{name}: {key} given twice ({merged[key]!r} and -M)")
+        merged[key] = value.strip()
+    return m.group(1), merged
+
+
 @agent_factory("baseline")
 def make_baseline(name: str, args: Mapping[str, str]) -> BaselineAgent:
-    """``baseline/<name>`` with its ``-M`` arguments (``k`` for belief, ``lam`` for qre)."""
+    """``baseline/<name>`` with its ``-M`` arguments (``k`` for belief, ``lam`` for qre,
+    ``tau`` for ch), or with them in the name: ``belief(k=3)``."""
+    name, args = _inline_args(name, args)
     if name not in BASELINES:
         raise UnknownModelError(_unknown(name))
     allowed = _ARGS.get(name, ())
@@ -212,4 +278,17 @@ def make_baseline(name: str, args: Mapping[str, str]) -> BaselineAgent:
             raise ModelArgsError(f"unknown model argument {key!r} for baseline/{name} ({takes})")
     k = _parse_k(args["k"]) if "k" in args else DEFAULT_LEVEL
     lam = _parse_lam(args["lam"]) if "lam" in args else DEFAULT_LAM
-    return BaselineAgent(name, k=k, lam=lam)
+    tau = _parse_tau(args["tau"]) if "tau" in args else DEFAULT_TAU
+    return BaselineAgent(name, k=k, lam=lam, tau=tau)
+
+
+def _parse_tau(value: str) -> float:
+    try:
+        tau = float(value)
+    except ValueError:
+        raise ModelArgsError(
+            f"model argument tau={value!r} for baseline/ch: expected a number >= 0"
+        ) from None
+    if not (tau >= 0.0 and math.isfinite(tau)):
+        raise ModelArgsError(f"model argument tau={value!r} for baseline/ch: must be >= 0")
+    return tau

@@ -3,12 +3,14 @@
 Suites: ``jia2025`` (the 13 games of Jia et al. 2025 plus ``sw10``), ``classic`` (OpenSpiel's
 matrix games and textbook games that separate the reasoning styles), ``sequential``
 (ultimatum, trust, centipede), ``repeated`` (iterated games, fixed or random horizon) and
-``goeree_holt`` (the treasure/contradiction pairs of Goeree & Holt 2001).
+``goeree_holt`` (the treasure/contradiction pairs of Goeree & Holt 2001) and
+``beauty_contest`` (the N-player p-beauty contest, a measure of depth of reasoning).
 
 This package imports nothing of stratlens but `stratlens.errors`.
 """
 
 from stratlens.games import (
+    _catalog_beauty,
     _catalog_goeree_holt,
     _catalog_matrix,
     _catalog_repeated,
@@ -18,6 +20,7 @@ from stratlens.games import (
 from stratlens.games._extract import (
     bimatrix,
     decision_view,
+    guess_view,
     is_simultaneous,
     joint_history,
     matrix_view,
@@ -41,6 +44,7 @@ from stratlens.games.views import (
     CHANCE,
     TERMINAL,
     DecisionView,
+    GuessView,
     MatrixView,
     PayoffType,
     RepeatedView,
@@ -48,7 +52,14 @@ from stratlens.games.views import (
     TreeView,
 )
 
-del _catalog_goeree_holt, _catalog_matrix, _catalog_repeated, _catalog_sequential, _catalog_textbook
+del (
+    _catalog_beauty,
+    _catalog_goeree_holt,
+    _catalog_matrix,
+    _catalog_repeated,
+    _catalog_sequential,
+    _catalog_textbook,
+)
 
 __all__ = [
     "CHANCE",
@@ -57,6 +68,7 @@ __all__ = [
     "TERMINAL",
     "DecisionView",
     "GameSpec",
+    "GuessView",
     "MatrixView",
     "PayoffType",
     "RepeatedView",
@@ -66,6 +78,7 @@ __all__ = [
     "decision_view",
     "describe",
     "get_game",
+    "guess_view",
     "is_simultaneous",
     "iter_games",
     "joint_history",

@@ -12,6 +12,7 @@ from stratlens.games.views import (
     CHANCE,
     TERMINAL,
     DecisionView,
+    GuessView,
     MatrixView,
     PayoffType,
     RepeatedView,
@@ -182,7 +183,15 @@ def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
             continue_probability=spec.params.get("continue_probability"),
             payoffs_so_far=mine,
         )
+    if spec.kind == "guess":
+        return guess_view(spec)
     raise ValueError(f"game {spec.id}: no view for kind {spec.kind}")
+
+
+def guess_view(spec: GameSpec) -> GuessView:
+    """The p-beauty contest's decision (the same for every player)."""
+    g = spec.game()
+    return GuessView(int(g.players), int(g.p_num), int(g.p_den), int(g.max_guess), float(g.prize))
 
 
 def is_simultaneous(spec: GameSpec) -> bool:

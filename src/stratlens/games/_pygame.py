@@ -1,5 +1,6 @@
-"""The `pyspiel.GameType` of stratlens's own OpenSpiel Python games: two players, general-sum,
-string observations (no tensors); what differs between them is passed in."""
+"""The `pyspiel.GameType` of stratlens's own OpenSpiel Python games: two players unless said
+otherwise, general-sum unless said otherwise, string observations (no tensors); what differs
+between them is passed in."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ def python_game_type(
     perfect_information: bool,
     terminal_rewards: bool,
     params: dict[str, Any],
+    players: tuple[int, int] = (2, 2),
+    constant_sum: bool = False,
 ) -> Any:
     gt = pyspiel.GameType
     return gt(
@@ -29,10 +32,10 @@ def python_game_type(
             if perfect_information
             else gt.Information.IMPERFECT_INFORMATION
         ),
-        utility=gt.Utility.GENERAL_SUM,
+        utility=gt.Utility.CONSTANT_SUM if constant_sum else gt.Utility.GENERAL_SUM,
         reward_model=gt.RewardModel.TERMINAL if terminal_rewards else gt.RewardModel.REWARDS,
-        max_num_players=2,
-        min_num_players=2,
+        max_num_players=players[1],
+        min_num_players=players[0],
         provides_information_state_string=True,
         provides_information_state_tensor=False,
         provides_observation_string=True,

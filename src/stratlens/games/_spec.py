@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from stratlens.errors import UnknownGameError, UnknownSuiteError
 
-Kind = Literal["matrix", "bayesian", "signaling", "tree", "repeated"]
-KINDS: tuple[Kind, ...] = ("matrix", "bayesian", "signaling", "tree", "repeated")
+Kind = Literal["matrix", "bayesian", "signaling", "tree", "repeated", "guess"]
+KINDS: tuple[Kind, ...] = ("matrix", "bayesian", "signaling", "tree", "repeated", "guess")
 
 #: Families, as DESIGN.md names them. A game has exactly one.
 FAMILIES = (
@@ -36,7 +36,8 @@ class GameSpec:
     collects (the paper's sequential game collects player 1's only). ``payoff_rule``, for a
     matrix game too large to print as a table (a claim from 180 to 300), states the payoffs
     in words; the prompt shows it instead of the table, and it is written from the same
-    parameters the table is built from.
+    parameters the table is built from. Kind ``guess`` is the N-player p-beauty contest
+    (`stratlens.games._beauty`): ``action_labels`` has one entry per player.
     """
 
     id: str
@@ -46,7 +47,7 @@ class GameSpec:
     kind: Kind
     build: Callable[[], Any]
     rules: str
-    action_labels: tuple[tuple[str, ...], tuple[str, ...]]
+    action_labels: tuple[tuple[str, ...], ...]
     roles: tuple[int, ...] = (0, 1)
     source: str = ""
     params: dict[str, Any] = field(default_factory=dict)

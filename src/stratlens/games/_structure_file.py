@@ -94,6 +94,8 @@ def fingerprint(spec: GameSpec) -> str:
     }
     if spec.kind == "tree":
         record["tree"] = repr(tree_of(game.new_initial_state()))
+    elif spec.kind == "guess":  # the payoff rule is the game string's parameters
+        record["rule"] = spec.payoff_rule
     else:
         record["tables"] = _tables(bimatrix(spec))
         record["types"] = [[float(p), _tables((a, b))] for p, a, b in payoff_types(spec)]

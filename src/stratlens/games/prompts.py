@@ -77,8 +77,15 @@ def _player(p: int) -> str:
     return f"Player {p + 1}"
 
 
+def _preamble(spec: GameSpec) -> str:
+    others = len(spec.action_labels) - 1
+    if others == 1:
+        return PREAMBLE
+    return PREAMBLE.replace("with one other player", f"with {others} other players")
+
+
 def _role_line(spec: GameSpec, player: int) -> str:
-    if spec.kind == "tree" or spec.payoff_rule:
+    if spec.kind in ("tree", "guess") or spec.payoff_rule:
         return f"You are {_player(player)}."
     what = "a row" if player == 0 else "a column"
     return (
@@ -247,8 +254,11 @@ def render(
     one_shot = RULE_RULES if spec.payoff_rule else ONE_SHOT_RULES
     game_rules = spec.rules or (one_shot if spec.kind == "matrix" else "")
     told = framing_text(spec, framing)
-    rules = "\n".join(x for x in (PREAMBLE, told, game_rules, _role_line(spec, player)) if x)
-    if spec.kind in ("matrix", "bayesian", "signaling"):
+    opening = _preamble(spec)
+    rules = "\n".join(x for x in (opening, told, game_rules, _role_line(spec, player)) if x)
+    if spec.kind == "guess":  # N players, one rule for the payoffs
+        observation = spec.payoff_rule
+    elif spec.kind in ("matrix", "bayesian", "signaling"):
         observation = _matrix_observation(spec, player)
     elif spec.kind == "tree":
         root = view.root if isinstance(view, TreeView) else None

@@ -23,6 +23,11 @@ analysis can put all games in one table:
   come from a maximin search, and the normal-form keys that do not apply (equilibrium lists,
   dominance, selection) are empty or null.
 
+- The p-beauty contest (kind ``guess``, N players) is read from its payoff rule
+  (`stratlens.games._guess_features`): per-player lists have N entries, ``table`` is
+  ``"rule"``, and the keys it cannot compute are null (listed under ``not_computed`` by
+  `describe`).
+
 `describe(spec)` is the record ``stratlens games show ID --json`` prints: the game's
 identity, rules, actions, payoff tables and its structure.
 """
@@ -40,11 +45,14 @@ from stratlens.games import _equilibria as eq
 from stratlens.games import _structure_file
 from stratlens.games._extract import (
     bimatrix,
+    guess_view,
     is_simultaneous,
     payoff_types,
     shown_tables,
     tree_of,
 )
+from stratlens.games._guess_features import NOT_COMPUTED, guess_structure
+from stratlens.games._guessing import level_means
 from stratlens.games._repeated_features import REPEATED_KEYS, repeated_features
 from stratlens.games._spec import GameSpec
 from stratlens.games._tree_features import (
@@ -200,6 +208,9 @@ def _compute(spec: GameSpec) -> dict[str, Any]:
         out = tree_structure(tree_of(game.new_initial_state()))
         out["players"] = int(game.num_players())
         return out
+    if spec.kind == "guess":
+        merged = {**guess_structure(guess_view(spec)), **dict.fromkeys(REPEATED_KEYS)}
+        return {k: merged[k] for k in STRUCTURE_KEYS}
     pair = bimatrix(spec)
     if pair is None:
         raise ValueError(f"game {spec.id}: no payoff table for kind {spec.kind}")
@@ -258,7 +269,9 @@ def describe(spec: GameSpec) -> dict[str, Any]:
 
     ``payoffs`` is ``[A, B]`` with rows = player 1's actions (the prior-expected tables for a
     Bayesian game, the true tables for the signaling game, the stage game's for a repeated
-    game, null for a sequential game).
+    game, null for a sequential game and the p-beauty contest, whose ``payoff_rule`` is
+    given instead, with ``level_k_guesses`` (the mean guess of levels 0-6) and
+    ``not_computed``).
     """
     pair = bimatrix(spec)
     out: dict[str, Any] = {
@@ -276,6 +289,11 @@ def describe(spec: GameSpec) -> dict[str, Any]:
         out["payoff_types"] = [
             {"probability": float(p), "payoffs": _tables(a, b)} for p, a, b in payoff_types(spec)
         ]
+    if spec.kind == "guess":
+        v = guess_view(spec)
+        out["payoff_rule"] = spec.payoff_rule
+        out["level_k_guesses"] = [round(m, 6) for m in level_means(v.players, v.p, v.max_guess, 6)]
+        out["not_computed"] = list(NOT_COMPUTED)
     if spec.kind == "signaling":
         shown = shown_tables(spec, 1)
         out["shown_to_player_2"] = None if shown is None else _tables(*shown)

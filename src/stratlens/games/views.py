@@ -4,7 +4,7 @@ A view is what a prompt shows, in numbers: the reference agents compute their st
 and the prompt renderer writes it out in words. Views are plain frozen data, built from the
 OpenSpiel state by `stratlens.games.decision_view`; an agent never touches OpenSpiel.
 
-Three shapes cover every game of the catalog:
+Four shapes cover every game of the catalog:
 
 - `MatrixView`: a one-shot simultaneous decision. ``own[i][j]`` is the decider's payoff when it
   plays its i-th action and the other player its j-th; ``other[i][j]`` the other player's payoff
@@ -15,11 +15,18 @@ Three shapes cover every game of the catalog:
   small enough to write down, with chance nodes and the terminal payoffs of both players.
 - `RepeatedView`: a round of a repeated game: the stage game as a `MatrixView`, the history of
   joint actions so far (own action first), and how the game stops.
+- `GuessView`: a guess in the N-player p-beauty contest: the number of players, p, the range
+  of guesses and the prize (its payoffs are a rule, not a table: `GuessView.payoffs`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from stratlens.games import _guessing
 
 Table = tuple[tuple[float, ...], ...]
 
@@ -83,4 +90,35 @@ class RepeatedView:
     payoffs_so_far: tuple[float, float] = field(default=(0.0, 0.0))
 
 
-DecisionView = MatrixView | TreeView | RepeatedView
+@dataclass(frozen=True)
+class GuessView:
+    """A guess in the p-beauty contest: ``players`` guess a whole number from 0 to
+    ``max_guess`` at once; those nearest ``p_num / p_den`` times the average share ``prize``."""
+
+    players: int
+    p_num: int
+    p_den: int
+    max_guess: int
+    prize: float
+
+    @property
+    def p(self) -> Fraction:
+        return Fraction(self.p_num, self.p_den)
+
+    @property
+    def own_actions(self) -> tuple[int, ...]:
+        return tuple(range(self.max_guess + 1))
+
+    def payoffs(self, own: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """The decider's payoff for every own guess in ``own`` (shape (G,)) against every
+        profile of the others' guesses in ``others`` (shape (M, players - 1)): shape (G, M)."""
+        return _guessing.own_shares(
+            np.asarray(own, dtype=np.int64),
+            np.asarray(others, dtype=np.int64).reshape(-1, self.players - 1),
+            self.p_num,
+            self.p_den,
+            self.prize,
+        )
+
+
+DecisionView = MatrixView | TreeView | RepeatedView | GuessView

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stratlens.agents import style_choice
-from stratlens.games import DecisionView, MatrixView, RepeatedView, TreeNode, TreeView
+from stratlens.games import DecisionView, GuessView, MatrixView, RepeatedView, TreeNode, TreeView
 
 FloatArray = npt.NDArray[np.float64]
 Noise = Literal["tremble", "logit"]
@@ -66,6 +66,8 @@ def payoff_scale(view: DecisionView) -> float:
     if isinstance(view, MatrixView):
         cells = np.asarray([view.own, view.other], dtype=float)
         lo, hi = float(cells.min()), float(cells.max())
+    elif isinstance(view, GuessView):  # a guess wins the prize, a share of it, or nothing
+        lo, hi = 0.0, view.prize
     else:
         assert isinstance(view, TreeView)
         lo, hi = _tree_range(view.root)

@@ -362,12 +362,14 @@ def separation(
 
 
 def _legal_of(view: DecisionView) -> tuple[int, ...]:
-    from stratlens.games import MatrixView, RepeatedView
+    from stratlens.games import GuessView, MatrixView, RepeatedView
 
     if isinstance(view, MatrixView):
         return view.own_actions
     if isinstance(view, RepeatedView):
         return view.stage.own_actions
+    if isinstance(view, GuessView):
+        return view.own_actions
     return tuple(c[0] for c in view.root.children if view.root.player != CHANCE)
 
 

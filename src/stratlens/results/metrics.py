@@ -66,16 +66,19 @@ __all__ = [
     "USAGE_COLUMNS",
     "Estimate",
     "GameFacts",
+    "base_metrics",
     "cooperative_action",
     "equilibrium_distance",
     "expected_payoff",
     "game_columns",
     "game_facts",
     "game_metrics",
+    "has_population_metrics",
     "interval",
     "intervals",
     "normalised",
     "own_table",
+    "population_metrics",
     "ratio",
     "regret",
     "resample_counts",
@@ -223,12 +226,25 @@ def _terminal_payoffs(node: TreeNode) -> list[tuple[float, float]]:
     return [p for _, _, _, child in node.children for p in _terminal_payoffs(child)]
 
 
+def _two(labels: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Players 1 and 2's labels (a p-beauty contest has N players, all with these labels)."""
+    return labels[0], labels[1]
+
+
 @cache
 def game_facts(game_id: str) -> GameFacts:
     """The facts of a catalog game (`UnknownGameError` for an id not in the catalog)."""
     spec = get_game(game_id)
     game = spec.game()
     st = structure(spec)
+    if spec.kind == "guess":  # the N-player p-beauty contest: player 1's guesses, a rule
+        k, prize = int(game.num_distinct_actions()), float(game.max_utility())
+        eq = tuple(np.eye(k)[int(c[0])] for c in st["pure_equilibria"])
+        return GameFacts(
+            spec.id, spec.family, spec.kind, game.get_type().short_name, dict(spec.params),
+            spec.roles, _two(spec.action_labels), (k, k), None,
+            ((0.0, prize), (0.0, prize)), (eq, eq), (None, None),
+        )  # fmt: skip
     pair = bimatrix(spec)
     if pair is None:  # sequential: read everything off the tree
         root = tree_of(game.new_initial_state())
@@ -237,7 +253,7 @@ def game_facts(game_id: str) -> GameFacts:
         k = int(game.num_distinct_actions())
         return GameFacts(
             spec.id, spec.family, spec.kind, game.get_type().short_name, dict(spec.params),
-            spec.roles, spec.action_labels, (k, k), None, (ranges[0], ranges[1]),
+            spec.roles, _two(spec.action_labels), (k, k), None, (ranges[0], ranges[1]),
             ((), ()), (None, None),
         )  # fmt: skip
     a, b = pair
@@ -251,7 +267,7 @@ def game_facts(game_id: str) -> GameFacts:
     )
     return GameFacts(
         spec.id, spec.family, spec.kind, game.get_type().short_name, dict(spec.params),
-        spec.roles, spec.action_labels, n, (own_table(a, b, 0), own_table(a, b, 1)),
+        spec.roles, _two(spec.action_labels), n, (own_table(a, b, 0), own_table(a, b, 1)),
         ((lo[0], hi[0]), (lo[1], hi[1])), _equilibria(st, n), (coop[0], coop[1]),
     )  # fmt: skip
 
@@ -304,8 +320,22 @@ def game_metrics(
     """Every game metric of one model, game and role, from sums over its unit rows.
 
     ``sums`` is (R, d) with the columns of `game_columns`; each metric comes back as an
-    array of R values (the point estimate and the bootstrap replicates alike).
+    array of R values (the point estimate and the bootstrap replicates alike). The same as
+    `base_metrics` followed by `population_metrics`.
     """
+    out, inputs = base_metrics(sums, facts, role)
+    out.update(population_metrics(inputs, facts, role, population))
+    return out
+
+
+#: What `population_metrics` reads per row: the action counts (one column per action; none
+#: where the game has no population metrics), then these.
+POPULATION_INPUTS = ("failure_rate", "norm_ref")
+
+
+def base_metrics(sums: Array, facts: GameFacts, role: int) -> tuple[dict[str, Array], Array]:
+    """The metrics that do not depend on the population, and the (R, k + 2) inputs of
+    `population_metrics` (the action counts, then `POPULATION_INPUTS`)."""
     cols = {c: i for i, c in enumerate(game_columns(facts.n_actions[role]))}
     s = np.atleast_2d(np.asarray(sums, dtype=float))
 
@@ -333,18 +363,38 @@ def game_metrics(
     coop = facts.cooperative[role]
     out["cooperation"] = x[:, coop] if coop is not None else ratio(col("coop_num"), col("coop_den"))
     out["trust"] = ratio(col("trust_num"), col("trust_den"))
-    nan = np.full(len(s), np.nan)
-    out.update(payoff_pop=nan, regret=nan, regret_norm=nan, norm_pop=nan)
-    if facts.one_shot and facts.tables is not None and population is not None:
+    inputs = np.column_stack([counts, failure, out["norm_ref"]])
+    return out, inputs
+
+
+def has_population_metrics(facts: GameFacts) -> bool:
+    """Whether the game's population metrics are defined (one-shot games with a table)."""
+    return facts.one_shot and facts.tables is not None
+
+
+def population_metrics(
+    inputs: Array, facts: GameFacts, role: int, population: Array | None
+) -> dict[str, Array]:
+    """payoff_pop, regret, regret_norm, norm_pop and score from the inputs `base_metrics`
+    gives (NaN but ``score`` where the game is not one-shot or there is no population)."""
+    k = inputs.shape[1] - len(POPULATION_INPUTS)
+    counts = inputs[:, :k]
+    failure, norm_ref = inputs[:, k], inputs[:, k + 1]
+    nan = np.full(len(inputs), np.nan)
+    out: dict[str, Array] = dict(payoff_pop=nan, regret=nan, regret_norm=nan, norm_pop=nan)
+    if has_population_metrics(facts) and population is not None:
+        valid = counts.sum(axis=1)
+        x = ratio(counts, valid[:, None])
         lo, hi = facts.payoff_range[role]
+        assert facts.tables is not None
         table = facts.tables[role]
         pay = np.where(valid > 0, expected_payoff(np.nan_to_num(x), table, population), np.nan)
         out["payoff_pop"] = pay
         out["regret"] = float(np.max(table @ population)) - pay
-        out["regret_norm"] = ratio(out["regret"], np.full(len(s), hi - lo))
+        out["regret_norm"] = ratio(out["regret"], np.full(len(inputs), hi - lo))
         ok_share = np.nan_to_num(1.0 - failure)  # no valid decision: scored 0
         out["norm_pop"] = ok_share * np.nan_to_num(normalised(pay, lo, hi))
-    both = np.stack([out["norm_ref"], out["norm_pop"]])
+    both = np.stack([norm_ref, out["norm_pop"]])
     defined = np.isfinite(both)
     out["score"] = ratio(np.where(defined, both, 0.0).sum(axis=0), defined.sum(axis=0))
     return out

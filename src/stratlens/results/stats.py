@@ -5,8 +5,9 @@ OLS with cluster-robust errors (statsmodels, ``cov_type="cluster"``)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -84,6 +85,30 @@ def _column_ranks(x: Array, binary: npt.NDArray[np.bool_]) -> Array:
     return out
 
 
+def _resampled_ranks(values: Array, idx: npt.NDArray[np.int64]) -> Array:
+    """``stats.rankdata(values[idx], axis=-1)`` (average ranks of each resample), by counting:
+    a value's average rank is the number of smaller values plus (its count + 1) / 2, exact in
+    floating point (integers and halves) and without a sort per resample."""
+    uniq, code = np.unique(values, return_inverse=True)
+    picked = code.ravel()[idx]  # (B, n): each drawn unit's value code
+    b, u = idx.shape[0], len(uniq)
+    counts = np.bincount((picked + u * np.arange(b)[:, None]).ravel(), minlength=b * u)
+    counts = counts.reshape(b, u).astype(float)
+    below = np.cumsum(counts, axis=1) - counts
+    rank_of = below + (counts + 1.0) / 2.0
+    return np.asarray(np.take_along_axis(rank_of, picked, axis=1))
+
+
+def _resampled_column_ranks(
+    x: Array, idx: npt.NDArray[np.int64], binary: npt.NDArray[np.bool_]
+) -> Array:
+    """``_column_ranks(x[idx], binary)`` without ranking each resample by sorting."""
+    out = np.asarray(x, dtype=float)[idx]  # a fresh (B, n, k) array
+    for j in np.flatnonzero(~binary):
+        out[..., j] = _resampled_ranks(x[:, j], idx)
+    return out
+
+
 def _resampled_rho(ry: Array, rx: Array) -> Array:
     """Correlation of ``ry`` (B, n) with each column of ``rx`` (B, n, k), per resample b;
     NaN where either side is constant."""
@@ -99,6 +124,10 @@ def _resampled_rho(ry: Array, rx: Array) -> Array:
     return out
 
 
+#: ``cached(parts, compute)``: compute's value, or the one kept under the inputs ``parts``.
+Cached = Callable[[list[Any], Callable[[], Any]], Any]
+
+
 def spearman_tests(
     frame: pd.DataFrame,
     outcomes: Sequence[str],
@@ -108,44 +137,75 @@ def spearman_tests(
     n_perm: int = 2000,
     level: float = 0.95,
     seed: int = 0,
+    cached: Cached | None = None,
 ) -> pd.DataFrame:
     """One row per (outcome, predictor): n, rho, its bootstrap interval, p and BH q.
 
     Rows missing the outcome or any predictor are left out. For each outcome the same
     resamples (rows drawn with replacement) and the same permutations of the outcome serve
-    every predictor; a p-value is (1 + #|ρ*| ≥ |ρ|) / (1 + n_perm).
+    every predictor; a p-value is (1 + #|ρ*| ≥ |ρ|) / (1 + n_perm). With ``cached``, each
+    outcome's rows are looked up under its data and the generator's state, which is then set
+    to what computing them would have left (so the outcomes after it draw the same).
     """
     rng = np.random.default_rng(seed)
-    rows = []
-    alpha = (1 - level) / 2
+    rows: list[tuple[Any, ...]] = []
     for outcome in outcomes:
         data = frame[[outcome, *predictors]].astype(float).dropna()
-        n, k = len(data), len(predictors)
-        nan = np.full(k, np.nan)
-        rho, p, low, high = nan, nan.copy(), nan.copy(), nan.copy()
-        if n >= 4:
-            y = data[outcome].to_numpy()
-            x = data[list(predictors)].to_numpy()
-            binary = np.asarray(np.isin(x, (0.0, 1.0)).all(axis=0))
-            zx = _standardised(_column_ranks(x, binary), 0)  # (n, k)
-            zy = _standardised(_ranks(y), 0)
-            rho = zy @ zx
-            perms = rng.permuted(np.tile(zy, (n_perm, 1)), axis=1)
-            null = perms @ np.nan_to_num(zx)
-            p = (1 + (np.abs(null) >= np.abs(rho) - 1e-12).sum(axis=0)) / (1 + n_perm)
-            idx = rng.integers(0, n, size=(n_boot, n))
-            reps = _resampled_rho(_ranks(y[idx]), _column_ranks(x[idx], binary))
-            finite = np.isfinite(reps)
-            for j in range(k):
-                r = reps[finite[:, j], j]
-                if math.isfinite(rho[j]) and 2 * len(r) >= n_boot:
-                    low[j], high[j] = np.quantile(r, [alpha, 1 - alpha])
-            p = np.where(np.isfinite(rho), p, np.nan)
-        for j, predictor in enumerate(predictors):
-            rows.append((outcome, predictor, n, rho[j], low[j], high[j], p[j]))
+
+        def compute(data: pd.DataFrame = data, outcome: str = outcome) -> Any:
+            found = _outcome_tests(data, outcome, predictors, n_boot, n_perm, level, rng)
+            return [list(r) for r in found], rng.bit_generator.state
+
+        if cached is None:
+            found, _ = compute()
+        else:
+            parts = [outcome, list(predictors), data.to_numpy(), n_boot, n_perm, level,
+                     rng.bit_generator.state]  # fmt: skip
+            found, state = cached(parts, compute)
+            rng.bit_generator.state = state
+        rows += [tuple(r) for r in found]
     table = pd.DataFrame(rows, columns=["outcome", "predictor", "n", "rho", "low", "high", "p"])
     table["q"] = bh_adjust(table.p.to_numpy())
     return table
+
+
+def _outcome_tests(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    n_boot: int,
+    n_perm: int,
+    level: float,
+    rng: np.random.Generator,
+) -> list[tuple[Any, ...]]:
+    alpha = (1 - level) / 2
+    n, k = len(data), len(predictors)
+    nan = np.full(k, np.nan)
+    rho, p, low, high = nan, nan.copy(), nan.copy(), nan.copy()
+    if n >= 4:
+        y = data[outcome].to_numpy()
+        x = data[list(predictors)].to_numpy()
+        binary = np.asarray(np.isin(x, (0.0, 1.0)).all(axis=0))
+        zx = _standardised(_column_ranks(x, binary), 0)  # (n, k)
+        zy = _standardised(_ranks(y), 0)
+        rho = zy @ zx
+        perms = rng.permuted(np.tile(zy, (n_perm, 1)), axis=1)
+        null = perms @ np.nan_to_num(zx)
+        p = (1 + (np.abs(null) >= np.abs(rho) - 1e-12).sum(axis=0)) / (1 + n_perm)
+        idx = rng.integers(0, n, size=(n_boot, n))
+        drawn = y[idx]
+        ry = drawn if np.isin(drawn, (0.0, 1.0)).all() else _resampled_ranks(y, idx)
+        reps = _resampled_rho(ry, _resampled_column_ranks(x, idx, binary))
+        finite = np.isfinite(reps)
+        for j in range(k):
+            r = reps[finite[:, j], j]
+            if math.isfinite(rho[j]) and 2 * len(r) >= n_boot:
+                low[j], high[j] = np.quantile(r, [alpha, 1 - alpha])
+        p = np.where(np.isfinite(rho), p, np.nan)
+    return [
+        (outcome, predictor, n, float(rho[j]), float(low[j]), float(high[j]), float(p[j]))
+        for j, predictor in enumerate(predictors)
+    ]
 
 
 # --- regression with errors clustered by family ----------------------------------------------

@@ -20,10 +20,12 @@ features (`structure_features`, computed from the games package). Then, per mode
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +36,9 @@ from stratlens.results.stats import (
     cluster_ols,
     spearman_tests,
 )
+
+#: ``cached(kind, parts, compute)``: compute's JSON-ready value, or the one kept for ``parts``.
+Cached = Callable[[str, list[Any], Callable[[], Any]], Any]
 
 Array = npt.NDArray[np.float64]
 
@@ -122,11 +127,24 @@ def regress(
 
     Empty when fewer than three clusters or too few rows remain.
     """
+    return _regression_frame(
+        _regression_rows(frame, outcome, predictors, fixed_effects, cluster, level)
+    )
+
+
+def _regression_rows(
+    frame: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    fixed_effects: str | None,
+    cluster: str,
+    level: float,
+) -> list[tuple[object, ...]]:
     cols = ["y", cluster, *predictors, *([fixed_effects] if fixed_effects else [])]
     data = frame.assign(y=frame[outcome]).dropna(subset=["y", *predictors])[cols].copy()
     g = data[cluster].nunique()
     if g < 3 or len(data) < 5:
-        return _regression_frame([])
+        return []
     raw = data[list(predictors)].astype(float).apply(_standardise)
     design = raw
     y = data.y.astype(float)
@@ -148,7 +166,7 @@ def regress(
         if _keep([*base, *(design[k].to_numpy() for k in kept)], column):
             kept.append(c)
     if not kept or len(data) <= len(base) + len(kept) + absorbed:
-        return _regression_frame([])
+        return []
     x = np.column_stack([*base, *(raw[c].to_numpy() for c in kept)])
     fit = cluster_ols(
         y,
@@ -159,12 +177,34 @@ def regress(
         level=level,
     )
     low, high = fit.interval()
-    rows = [
-        (outcome, name, fit.coef[i], fit.se[i], fit.t[i], fit.p[i], low[i], high[i],
-         fit.n, fit.clusters, fit.df)
+    return [
+        (outcome, name, float(fit.coef[i]), float(fit.se[i]), float(fit.t[i]), float(fit.p[i]),
+         float(low[i]), float(high[i]), fit.n, fit.clusters, fit.df)
         for i, name in enumerate(fit.names)
     ]  # fmt: skip
-    return _regression_frame(rows)
+
+
+def _regression(
+    part: pd.DataFrame,
+    outcome: str,
+    predictors: list[str],
+    fixed_effects: str | None,
+    level: float,
+    cached: Cached | None,
+) -> pd.DataFrame:
+    if cached is None:
+        return regress(part, outcome, predictors, fixed_effects=fixed_effects, level=level)
+    inputs = [
+        outcome, predictors, fixed_effects, level, part[outcome].to_numpy(dtype=float),
+        part[predictors].to_numpy(dtype=float), part["family"].tolist(),
+        part[fixed_effects].tolist() if fixed_effects else None,
+    ]  # fmt: skip
+    rows = cached(
+        "regression",
+        inputs,
+        lambda: _regression_rows(part, outcome, predictors, fixed_effects, "family", level),
+    )
+    return _regression_frame([tuple(r) for r in rows])
 
 
 def _regression_frame(rows: Sequence[tuple[object, ...]]) -> pd.DataFrame:
@@ -225,20 +265,35 @@ def analyze(
     n_perm: int = 2000,
     level: float = 0.95,
     seed: int = 0,
+    cached: Cached | None = None,
 ) -> dict[str, StructureResult]:
-    """Per entry of ``frame`` (and pooled over entries, under `POOLED`), the analysis."""
+    """Per entry of ``frame`` (and pooled over entries, under `POOLED`), the analysis.
+
+    ``cached(kind, parts, compute)``, where given, returns compute's (JSON-ready) value or the
+    one kept under ``parts``: each outcome's tests and regression are looked up by their data.
+    """
     data = with_features(frame)
     predictors = [REASONING, *FEATURES]
     out: dict[str, StructureResult] = {}
     entries = sorted(data.entry.unique())
     for i, entry in enumerate(entries):
         part = data[data.entry == entry]
-        out[str(entry)] = _one(str(entry), part, predictors, None, n_boot, n_perm, level, seed + i)
+        out[str(entry)] = _one(
+            str(entry), part, predictors, None, n_boot, n_perm, level, seed + i, cached
+        )
     if len(entries) > 1:
         pooled = data.copy()
         pooled[REASONING] = pooled.groupby("entry")[REASONING].transform(_standardise)
         out[POOLED] = _one(
-            POOLED, pooled, predictors, "entry", n_boot, n_perm, level, seed + len(entries)
+            POOLED,
+            pooled,
+            predictors,
+            "entry",
+            n_boot,
+            n_perm,
+            level,
+            seed + len(entries),
+            cached,
         )
     return out
 
@@ -252,6 +307,7 @@ def _one(
     n_perm: int,
     level: float,
     seed: int,
+    cached: Cached | None = None,
 ) -> StructureResult:
     outcomes, constant = [], {}
     for o in outcome_columns(part):
@@ -262,11 +318,11 @@ def _one(
             constant[o] = float(values.iloc[0])
         else:
             outcomes.append(o)
+    tests = None if cached is None else functools.partial(cached, "spearman")
     corr = spearman_tests(
-        part, outcomes, predictors, n_boot=n_boot, n_perm=n_perm, level=level, seed=seed
-    )
-    regs = [
-        regress(part, o, predictors, fixed_effects=fixed_effects, level=level) for o in outcomes
-    ]
+        part, outcomes, predictors, n_boot=n_boot, n_perm=n_perm, level=level, seed=seed,
+        cached=tests,
+    )  # fmt: skip
+    regs = [_regression(part, o, predictors, fixed_effects, level, cached) for o in outcomes]
     reg = pd.concat(regs, ignore_index=True) if regs else _regression_frame([])
     return StructureResult(entry, corr, reg, len(part), constant)

@@ -7,7 +7,8 @@
 
 `write_leaderboard` is what ``stratlens leaderboard`` runs. The output depends on the store's
 content only (the one timestamp in it is the newest run's), is swapped in atomically, and reuses
-the per-run summaries cached in the store's ``analysis_cache`` table.
+the per-run summaries and the steps computed from them (`_memo`) cached in the store's
+``analysis_cache`` table.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ entry weighted equally. Population metrics hold it fixed while the model is resa
 
 from __future__ import annotations
 
+import functools
 import math
 import sqlite3
 from dataclasses import dataclass, field
@@ -25,7 +26,17 @@ import numpy as np
 import pandas as pd
 
 from stratlens._progress import Steps, report
-from stratlens.results.leaderboard import sources
+from stratlens.results.leaderboard import _codec, _entries, sources
+from stratlens.results.leaderboard._entries import (
+    POPULATION_SUMMARY,
+    EntryBase,
+    GroupBase,
+    summary,
+)
+from stratlens.results.leaderboard._entries import (
+    SUMMARY_METRICS as SUMMARY_METRICS,
+)
+from stratlens.results.leaderboard._memo import Memo
 from stratlens.results.leaderboard._pool import (
     _merge,
     _pooled_groups,
@@ -38,37 +49,17 @@ from stratlens.results.leaderboard.framing import (
     framed_label,
     run_framings,
 )
-from stratlens.results.leaderboard.human import EntryHuman, compare_entries
-from stratlens.results.leaderboard.sources import STYLE_LABELS
+from stratlens.results.leaderboard.human import EntryHuman, compare_entry
 from stratlens.results.leaderboard.summaries import load_summaries
 from stratlens.results.metrics import (
     LEVEL,
     N_BOOT,
     Estimate,
     GameFacts,
-    game_columns,
-    game_facts,
-    game_metrics,
-    interval,
     intervals,
-    resample_sums,
-    share_metrics,
-    stable_seed,
-    usage_metrics,
+    population_metrics,
 )
 from stratlens.results.structure_analysis import REASONING, StructureResult, analyze
-
-#: Group metrics averaged into an entry's summary (with intervals from the same replicates).
-SUMMARY_METRICS = (
-    "score",
-    "norm_ref",
-    "norm_pop",
-    "regret_norm",
-    "eq_distance",
-    "cooperation",
-    "trust",
-    "failure_rate",
-)
 
 
 @dataclass
@@ -140,73 +131,23 @@ class Leaderboard:
     framings: list[FramingComparison] = field(default_factory=list)
 
 
-def _group_result(
-    key: str,
-    game_id: str,
-    role: int,
-    runs: list[dict[str, Any]],
-    game: tuple[np.ndarray, np.ndarray],
-    population: np.ndarray | None,
-    classifier: str | None,
-    n_boot: int,
-    level: float,
-    seed: int,
-) -> GroupResult:
-    facts = game_facts(game_id)
-    rng = np.random.default_rng([seed, stable_seed("group", key, game_id, role)])
-    rows, mult = game
-    point, reps = resample_sums(rows, mult, n_boot, rng)
-    pm = game_metrics(point[None, :], facts, role, population)
-    rm = game_metrics(reps, facts, role, population)
-    metrics = intervals(pm, rm, level)
-    urows, umult = _merge([g["usage"] for g in runs])
-    usage: dict[str, Estimate] = {}
-    usage_sums = None
-    if len(urows):
-        usage_sums = resample_sums(urows, umult, n_boot, rng)
-        usage = _usage(*usage_sums, level)
-    styles = _styles([g["styles"].get(classifier, {}) for g in runs], n_boot, level, rng)
-    samples = [s for g in runs for s in g["samples"]]
-    cols = {c: i for i, c in enumerate(game_columns(facts.n_actions[role]))}
-    sums = mult.astype(float) @ rows if len(rows) else np.zeros(len(cols))
+def _group_result(base: GroupBase, population: np.ndarray | None, level: float) -> GroupResult:
+    """A group's result: its population-free part with the population metrics added."""
+    pop = population_metrics(base.inputs, base.facts, base.role, population)
+    point = {k: v[:1] for k, v in pop.items()}
+    reps = {k: v[1:] for k, v in pop.items()}
     return GroupResult(
-        game_id=game_id,
-        role=role,
-        facts=facts,
-        episodes=int(sums[cols["episodes"]]) if len(rows) else 0,
-        decisions=int(sums[cols["decisions"]]) if len(rows) else 0,
-        metrics=metrics,
-        usage=usage,
-        styles=styles,
-        samples=list(dict.fromkeys(samples))[:4],
-        reps={k: rm[k] for k in SUMMARY_METRICS},
-        usage_sums=usage_sums,
+        game_id=base.game_id,
+        role=base.role,
+        facts=base.facts,
+        episodes=base.episodes,
+        decisions=base.decisions,
+        metrics={**base.metrics, **intervals(point, reps, level)},
+        usage=base.usage,
+        styles=base.styles,
+        samples=base.samples,
+        reps={k: reps[k] for k in POPULATION_SUMMARY},
     )
-
-
-def _usage(point: np.ndarray, reps: np.ndarray, level: float) -> dict[str, Estimate]:
-    out = intervals(usage_metrics(point[None, :]), usage_metrics(reps), level)
-    nan = float("nan")
-    out["decisions"] = Estimate(float(point[0]), nan, nan)
-    out["reasoning_tokens_sum"] = Estimate(float(point[3]), nan, nan)
-    out["cost_sum"] = Estimate(float(point[5]), nan, nan)
-    return out
-
-
-def _styles(
-    counts: list[dict[str, int]], n_boot: int, level: float, rng: np.random.Generator
-) -> dict[str, Estimate]:
-    total: dict[str, int] = {}
-    for c in counts:
-        for label, n in c.items():
-            total[label] = total.get(label, 0) + n
-    if not total:
-        return {}
-    known = [x for x in STYLE_LABELS if x in total]
-    labels = known + sorted(x for x in total if x not in STYLE_LABELS)
-    eye = np.eye(len(labels))
-    point, reps = resample_sums(eye, np.array([total[x] for x in labels]), n_boot, rng)
-    return intervals(share_metrics(point[None, :], labels), share_metrics(reps, labels), level)
 
 
 _NAN_ESTIMATE = Estimate(float("nan"), float("nan"), float("nan"))
@@ -219,23 +160,6 @@ def _common_cells(entries: list[EntryResult]) -> set[tuple[str, int]]:
         for en in entries
     ]
     return set.intersection(*cells) if cells else set()
-
-
-def _summary(groups: list[GroupResult], level: float) -> dict[str, Estimate]:
-    out = {}
-    for name in SUMMARY_METRICS:
-        points = np.array([g.metrics[name].value for g in groups])
-        if not np.isfinite(points).any():
-            out[name] = Estimate(float("nan"), float("nan"), float("nan"))
-            continue
-        stacked = np.stack([g.reps[name] for g in groups])
-        keep = np.isfinite(points)
-        finite = np.isfinite(stacked[keep])
-        count = finite.sum(axis=0)
-        total = np.where(finite, stacked[keep], 0.0).sum(axis=0)
-        reps = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        out[name] = interval(float(np.mean(points[keep])), reps, level)
-    return out
 
 
 def _choose_classifier(summaries: list[dict[str, Any]]) -> str | None:
@@ -258,14 +182,17 @@ def build(
     use_cache: bool = True,
     analysis: bool = True,
     steps: Steps | None = None,
+    memo: Memo | None = None,
 ) -> tuple[Leaderboard, list[tuple[str, str, str]]]:
     """The leaderboard of the store behind ``conn``, and the summaries to write to the cache.
 
-    Reads in one snapshot; writes nothing (see `summaries.write_cache`).
+    Reads in one snapshot; writes nothing (see `summaries.write_cache`; the steps ``memo``
+    computed are written by `_memo.write_memo`).
     """
     conn.execute("BEGIN")
     try:
         summaries, stats, fresh = load_summaries(conn, use_cache=use_cache, steps=steps)
+        digests = {s["run_id"]: s["digest"] for s in summaries}
         newest = sources.newest_run(conn)
         framed = run_framings(conn)
         labels = {
@@ -279,29 +206,34 @@ def build(
             for key, e in entries_raw.items()
         }
         population = _population(merged, {k: e["model"] for k, e in entries_raw.items()})
-        human = compare_entries(merged, n_boot=n_boot, level=level, seed=seed)
+        memo = Memo(None, enabled=False) if memo is None else memo
         framings = compare_framings(
             merged, _entry_framings(entries_raw, framed), n_boot=n_boot, level=level, seed=seed
         )
         entries: list[EntryResult] = []
+        human: dict[str, EntryHuman] = {}
         for i, (key, e) in enumerate(entries_raw.items()):
             report(steps, "models (bootstrap)", i, len(entries_raw))
+            content = [key, e["model"], e["protocol"], e["runs"], [digests[r] for r in e["runs"]]]
+            found = memo.get(
+                "human", [*content, n_boot, level, seed],
+                functools.partial(compare_entry, key, merged[key], n_boot=n_boot, level=level,
+                                  seed=seed),
+                _codec.entry_human, _codec.unentry_human,
+            )  # fmt: skip
+            if found.cells:
+                human[key] = found
+            base = memo.get(
+                "entry", [*content, classifier, n_boot, level, seed],
+                functools.partial(_entries.entry_base, key, e, merged[key], classifier, n_boot,
+                                  level, seed),
+                _entries.encode, _entries.decode,
+            )  # fmt: skip
             groups = [
-                _group_result(
-                    key,
-                    game_id,
-                    role,
-                    runs,
-                    merged[key][(game_id, role)],
-                    population.get((game_id, 1 - role)),
-                    classifier,
-                    n_boot,
-                    level,
-                    seed,
-                )
-                for (game_id, role), runs in sorted(e["groups"].items())
+                _group_result(g, population.get((g.game_id, 1 - g.role)), level)
+                for g in base.groups
             ]
-            entries.append(_entry(key, e, groups, behaviour[key], classifier, n_boot, level, seed))
+            entries.append(_entry(key, e, base, groups, behaviour[key], level))
         report(steps, "models (bootstrap)", len(entries_raw), len(entries_raw))
         samples = sorted({s for en in entries for g in en.groups for s in g.samples})
         traces = sources.traces(conn, samples, classifier)
@@ -310,12 +242,14 @@ def build(
     common = _common_cells(entries)
     for en in entries:
         shared = [g for g in en.groups if (g.game_id, g.role) in common]
-        en.headline_score = _summary(shared, level)["score"] if shared else _NAN_ESTIMATE
+        en.headline_score = (
+            summary(list(shared), ("score",), level)["score"] if shared else _NAN_ESTIMATE
+        )
     entries.sort(key=lambda en: (-_sortable(en.headline.value), en.key))
     pooled = None
     if analysis and entries:
         report(steps, "structure analysis")
-        results = analyze(analysis_frame(entries), n_boot=n_boot, seed=seed)
+        results = analyze(analysis_frame(entries), n_boot=n_boot, seed=seed, cached=memo.cached)
         for en in entries:
             en.structure = results.get(en.key)
         pooled = results.get("all models")
@@ -345,25 +279,12 @@ def _sortable(v: float) -> float:
 def _entry(
     key: str,
     e: dict[str, Any],
+    base: EntryBase,
     groups: list[GroupResult],
     behaviour: list[dict[str, Any]],
-    classifier: str | None,
-    n_boot: int,
     level: float,
-    seed: int,
 ) -> EntryResult:
-    rng = np.random.default_rng([seed, stable_seed("entry", key)])
-    # Usage pooled over the entry's decisions: the groups' resampled sums add up (each game
-    # and role resampled on its own, a stratified bootstrap).
-    sums = [g.usage_sums for g in groups if g.usage_sums is not None]
-    usage: dict[str, Estimate] = {}
-    total_cost = 0.0
-    if sums:
-        point = np.sum([p for p, _ in sums], axis=0)
-        usage = _usage(point, np.sum([r for _, r in sums], axis=0), level)
-        total_cost = float(point[5])
-    style_counts = [g["styles"].get(classifier, {}) for gs in e["groups"].values() for g in gs]
-    tokens = sum(g.usage.get("reasoning_tokens_sum", Estimate(0, 0, 0)).value for g in groups)
+    pop = summary(list(groups), POPULATION_SUMMARY, level)
     return EntryResult(
         key=key,
         model=e["model"],
@@ -371,14 +292,14 @@ def _entry(
         runs=list(e["runs"]),
         slug=slug(key),
         groups=groups,
-        summary=_summary(groups, level),
-        usage=usage,
-        total_cost=total_cost,
-        decisions=sum(g.decisions for g in groups),
-        episodes=sum(g.episodes for g in groups),
-        styles=_styles(style_counts, n_boot, level, rng),
+        summary={k: pop[k] if k in pop else base.summary[k] for k in SUMMARY_METRICS},
+        usage=base.usage,
+        total_cost=base.total_cost,
+        decisions=base.decisions,
+        episodes=base.episodes,
+        styles=base.styles,
         behaviour=behaviour,
-        reasoning_unit="tokens" if tokens > 0 else "characters",
+        reasoning_unit=base.reasoning_unit,
     )
 
 

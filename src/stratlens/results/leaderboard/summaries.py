@@ -106,8 +106,14 @@ def _compress(rows: npt.NDArray[np.float64], chunk: npt.NDArray[np.int64]) -> di
     """Distinct rows with multiplicities, or `CHUNKS` chunk sums when there are too many."""
     if len(rows) == 0:
         return {"rows": [], "mult": []}
-    uniq, mult = np.unique(rows, axis=0, return_counts=True)
-    if len(uniq) > CHUNKS:
+    # More distinct values in one column than chunks: more distinct rows too, so the chunks
+    # are summed without finding the distinct rows first (their order is not used then).
+    many = len(rows) > CHUNKS and any(
+        len(np.unique(rows[:, j])) > CHUNKS for j in range(rows.shape[1])
+    )
+    if not many:
+        uniq, mult = np.unique(rows, axis=0, return_counts=True)
+    if many or len(uniq) > CHUNKS:
         sums = np.zeros((CHUNKS, rows.shape[1]))
         np.add.at(sums, chunk % CHUNKS, rows)
         used = np.bincount(chunk % CHUNKS, minlength=CHUNKS) > 0
@@ -145,7 +151,7 @@ def _group(
 ) -> dict[str, Any]:
     k = facts.n_actions[role]
     n_ep = len(eps)
-    code = pd.Categorical(dec.episode_id, categories=eps.episode_id).codes.astype(np.int64)
+    code = pd.Index(eps.episode_id).get_indexer(dec.episode_id).astype(np.int64)
     ok = (dec.parse_status == "ok").to_numpy()
     rows = np.zeros((n_ep, len(game_columns(k))))
     base = {c: i for i, c in enumerate(game_columns(k))}
@@ -190,11 +196,13 @@ def _group(
         ]
     )
     idx = eps.idx.to_numpy(dtype=np.int64)
-    first = dec.groupby("episode_id", sort=False).id.min()
-    order = pd.Series(idx, index=eps.episode_id)
-    firsts = first.reindex(order.sort_values(kind="stable").index).dropna()
+    ids = dec.id.to_numpy(dtype=np.int64)
+    first = np.full(n_ep, np.iinfo(np.int64).max)
+    np.minimum.at(first, code, ids)  # each episode's first decision (none: the maximum)
+    has = np.bincount(code, minlength=n_ep) > 0
+    by_idx = [int(first[e]) for e in np.argsort(idx, kind="stable") if has[e]]
     failed = dec[~ok].id.head(SAMPLES)
-    samples = [int(v) for v in firsts.head(SAMPLES)] + [int(v) for v in failed]
+    samples = by_idx[:SAMPLES] + [int(v) for v in failed]
     return {
         "game": _compress(rows, _chunks(idx)),
         "usage": _compress(usage, _chunks(dec.id.to_numpy())),
@@ -215,13 +223,15 @@ def summarize_run(conn: sqlite3.Connection, run: Mapping[str, Any]) -> dict[str,
     reference = str(run["opponent"]).startswith(REFERENCE_PREFIX)
     groups: dict[str, Any] = {}
     unknown: list[str] = []
+    # One pass splits the decisions by game and role (each part keeps the decisions' order).
+    parts = dict(iter(joined.groupby(["game_id", "role"], sort=False)))
     for (game_id, role), ep in eps.groupby(["game_id", "role"], sort=True):
         try:
             facts = game_facts(str(game_id))
         except UnknownGameError:
             unknown.append(str(game_id))
             continue
-        d = joined[(joined.game_id == game_id) & (joined.role == role)]
+        d = parts.get((game_id, role), joined.iloc[:0])
         moves = None
         if facts.kind == "tree":
             moves = pd.read_sql_query(_MOVES, conn, params=(run_id, str(game_id)))
@@ -272,7 +282,9 @@ def load_summaries(
             summary = summarize_run(conn, {**row, "created_at": created})
             blob = json.dumps(summary, sort_keys=True, allow_nan=False)
             fresh.append((keys[run_id], run_id, blob))
-        out.append(json.loads(blob))  # the same path for fresh and cached summaries
+        summary = json.loads(blob)  # the same path for fresh and cached summaries
+        summary["digest"] = hashlib.sha256(blob.encode()).hexdigest()  # what it holds
+        out.append(summary)
     report(steps, "run summaries", len(runs), len(runs))
     stats = {"runs": len(runs), "computed": len(fresh), "reused": len(runs) - len(fresh)}
     return out, stats, fresh

@@ -81,8 +81,8 @@ def write_synthetic_store(
     rng = np.random.default_rng(seed)
     specs = [get_game(g) for g in games]
     for spec in specs:
-        if spec.kind == "tree":
-            raise ValueError(f"synthetic stores have no sequential games ({spec.id})")
+        if spec.kind in ("tree", "guess"):
+            raise ValueError(f"synthetic stores have games with payoff tables only ({spec.id})")
     out = []
     with open_store(path) as store, store.transaction() as conn:
         for m, model in enumerate(models):
