@@ -142,8 +142,10 @@ def _kw(api: FakeLLMServer, tmp_path: Path, name: str, episodes: int) -> dict[st
     }
 
 
-def _single(api: FakeLLMServer, tmp_path: Path, episodes: int) -> Path:
-    kw = _kw(api, tmp_path, "single", episodes)
+def _single(
+    api: FakeLLMServer, tmp_path: Path, episodes: int, games: list[str] | None = None
+) -> Path:
+    kw = {**_kw(api, tmp_path, "single", episodes), "games": games or GAMES}
     report = evaluate(MODEL, **kw)
     assert report.failed == 0 and report.played == report.planned
     return Path(kw["store"])
@@ -246,11 +248,14 @@ def test_a_worker_killed_mid_task_loses_and_repeats_nothing(
 def test_a_task_ray_gives_up_on_fails_its_episodes_for_the_next_run(
     cluster: str, api: FakeLLMServer, tmp_path: Path
 ) -> None:
-    single = _single(api, tmp_path, 6)
-    kw = _kw(api, tmp_path, "given-up", 6)
+    # Only the repeated game: every chunk lasts many requests, so the worker killed is in
+    # the middle of one (a chunk of one-shot games may be returning its result already).
+    games = ["iterated_prisoners_dilemma"]
+    single = _single(api, tmp_path, 6, games)
+    kw = {**_kw(api, tmp_path, "given-up", 6), "games": games}
     report, killed = _run_and_kill_a_worker(api, RayExecutor(chunk_size=3, max_retries=0), kw)
     assert killed is not None, "no worker was playing a chunk to kill"
-    assert report.failed == 3 and report.played == report.planned  # the killed chunk's
+    assert report.failed == 3 and report.played == report.planned, report  # the killed chunk's
     with sqlite3.connect(kw["store"]) as conn:
         errors = conn.execute("SELECT error FROM episodes WHERE status = 'failed'").fetchall()
     assert len(errors) == 3 and all(e[0].startswith("ray task lost: ") for e in errors)

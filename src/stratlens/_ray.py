@@ -42,6 +42,8 @@ from stratlens.results._ownership import LeaseError
 if TYPE_CHECKING:
     from stratlens.results.store import Store
 
+#: The limits actor of each job this process drives (cluster address and job id).
+_LIMITS: dict[str, Any] = {}
 #: The most episodes in one task.
 MAX_CHUNK = 32
 ADDRESS_ENV_VAR = "RAY_ADDRESS"
@@ -141,7 +143,7 @@ class RayExecutor:
 
     def stop(self) -> None:
         self._depth = max(0, self._depth - 1)
-        self._limits = None  # the actor ends with this driver's job
+        self._limits = None  # the actor lives as long as this driver's job (`_LIMITS`)
         if self._depth == 0 and self._started:
             import ray
 
@@ -176,12 +178,11 @@ class RayExecutor:
             self._key = ""
             return
         if self._limits is None:  # one per driver (job), kept for its later runs
-            job_id = ray.get_runtime_context().get_job_id()
-            self._limits = (
-                ray.remote(num_cpus=0)(ClusterLimits)
-                .options(name=f"stratlens-limits-{job_id}", get_if_exists=True)
-                .remote()
-            )
+            context = ray.get_runtime_context()
+            driver = f"{context.gcs_address}/{context.get_job_id()}"
+            if driver not in _LIMITS:  # held here: Ray ends an actor nobody refers to
+                _LIMITS[driver] = ray.remote(num_cpus=0)(ClusterLimits).remote()
+            self._limits = _LIMITS[driver]
         self._key = f"{job.owner.id}/{job.config.run_id}"
         await self._limits.open.remote(self._key, job.budget.limit)
 
