@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 GAMES = ("prisoners_dilemma", "stag_hunt")
-STEPS = (0, 25, 50, 100)
+STEPS = (0, 25, 50, 200)
 EOS = "<|endoftext|>"
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|user|>\n{{ m['content'] }}\n{% endfor %}"

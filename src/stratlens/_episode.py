@@ -3,7 +3,8 @@
 A chance node draws from the episode's own generator (`sample_chance`); a decision node asks
 the agent whose turn it is (both at once in a simultaneous game) and keeps its decisions to
 write them with the episode's end, in one transaction (an episode cut short leaves none: its
-next claim plays it again from the start, with the same seeds). An unusable answer ends the
+next claim plays it again from the start, with the same seeds; reference agents' episodes are
+claimed and written several at a time, see `EpisodeRunner`). An unusable answer ends the
 episode as done without payoffs (an execution failure, a result); an infrastructure error ends
 it as failed, to be played again by the next run.
 """
@@ -11,9 +12,10 @@ it as failed, to be played again by the next run.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -23,8 +25,9 @@ from stratlens.agents import Agent, Decision, Turn
 from stratlens.errors import ContextLengthError
 from stratlens.games import GameSpec, decision_view, get_game, is_simultaneous, sample_chance
 from stratlens.games.prompts import render
+from stratlens.results._episodes import EpisodeKey
 from stratlens.results._ownership import Claim, Holder, LeaseError, Owner
-from stratlens.results.store import AgentRole, PendingDecision
+from stratlens.results.store import AgentRole, Finished, PendingDecision
 
 
 class EpisodeLog(Protocol):
@@ -75,6 +78,20 @@ class EpisodeLog(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class BatchLog(EpisodeLog, Protocol):
+    """An `EpisodeLog` that also claims and finishes several episodes in one transaction
+    (the store)."""
+
+    def claim_episodes(
+        self, episodes: Sequence[EpisodeKey], *, owner: Owner | None = None
+    ) -> list[Claim]: ...
+
+    def finish_episodes(
+        self, finished: Sequence[Finished], *, owner: Owner | None = None
+    ) -> dict[str, LeaseError]: ...
+
+
 @dataclass(frozen=True)
 class EpisodeTask:
     episode_id: str
@@ -93,8 +110,22 @@ class Outcome:
     holder: Holder | None = None
 
 
+_OUTCOMES = {s: Outcome(s) for s in ("done", "failed", "skipped")}  # immutable: shared
+
+#: Seconds an ended episode may wait to be written with others (see `EpisodeRunner`).
+WRITE_DELAY_S = 0.2
+
+
 class EpisodeRunner:
-    """Plays episodes of one run as ``owner`` and writes them to the store."""
+    """Plays episodes of one run as ``owner`` and writes them to the store.
+
+    When both agents answer without waiting (reference agents) and the store is a `BatchLog`,
+    up to ``batch`` episodes are claimed in one transaction (`claim`) and the ended ones are
+    written together, once ``batch`` have ended or `WRITE_DELAY_S` after the first of them,
+    and at `flush`: a process killed meanwhile loses those episodes (still running in the
+    store, under its lease), and the next run plays them again from their seeds. Otherwise
+    each episode is claimed as it starts and written as it ends, in its own transaction.
+    """
 
     def __init__(
         self,
@@ -106,6 +137,7 @@ class EpisodeRunner:
         budget: CostBudget | None = None,
         owner: Owner | None = None,
         framing: str = "neutral",
+        batch: int = 1,
     ) -> None:
         self.run_id = run_id
         self.protocol = protocol
@@ -118,6 +150,18 @@ class EpisodeRunner:
         # Agents that answer without waiting (reference agents) are asked one after the other
         # in a simultaneous round; others at once, each in its own Task.
         self._inline = all(getattr(a, "synchronous", False) for a in (subject, opponent))
+        self._batch: BatchLog | None = None
+        if batch > 1 and self._inline and isinstance(store, BatchLog):
+            self._batch = store
+        self.claim_batch = batch if self._batch is not None else 1
+        self._ended: list[Finished] = []  # not yet written
+        self._first_ended = 0.0
+        self._refused: dict[str, Outcome] = {}  # taken over before they were written
+        self._games: dict[str, tuple[GameSpec, Any, bool]] = {}
+        self._sides: tuple[tuple[Agent, str, AgentRole], ...] = (
+            (subject, subject.name, "subject"),
+            (opponent, opponent.name, "opponent"),
+        )  # by whether the decider is the opponent
 
     async def _decide(
         self,
@@ -143,16 +187,15 @@ class EpisodeRunner:
             episode_id=task.episode_id,
             step=step,
         )
-        is_subject = player == task.role
-        agent = self.subject if is_subject else self.opponent
-        reserved = await self.budget.admit(agent.name)  # CostLimitReached: nothing asked
+        agent, name, role = self._sides[player != task.role]
+        reserved = await self.budget.admit(name)  # CostLimitReached: nothing asked
         try:
             decision = await agent.act(turn)
         except ContextLengthError:  # no turn can be answered: the run stops (see runner)
             raise
         except Exception as exc:  # an agent bug or an outage: recorded, never a move
             decision = Decision(None, "error", error=f"{type(exc).__name__}: {exc}")
-        await self.budget.settle(agent.name, reserved, decision)
+        await self.budget.settle(name, reserved, decision)
         if decision.action is not None and decision.action not in rendered.legal_actions:
             decision = Decision(
                 None,
@@ -166,39 +209,33 @@ class EpisodeRunner:
             )
         label = rendered.legal_actions.get(decision.action) if decision.action is not None else None
         pending.append(
-            PendingDecision(
-                step,
-                player,
-                "subject" if is_subject else "opponent",
-                agent.name,
-                decision,
-                label,
-                rendered.legal_actions,
-            )
+            PendingDecision(step, player, role, name, decision, label, rendered.legal_actions)
         )
         return decision
 
-    async def play(self, task: EpisodeTask) -> Outcome:
-        """Plays one episode to its end, unless it is done or another owner plays it.
+    def claim(self, tasks: Sequence[EpisodeTask]) -> list[Claim]:
+        """Claims ``tasks`` (at most `claim_batch`), in one transaction where batched."""
+        keys = [(t.episode_id, self.run_id, t.game_id, t.role, t.idx, t.seed) for t in tasks]
+        if self._batch is not None:
+            return self._batch.claim_episodes(keys, owner=self.owner)
+        return [self.store.claim_episode(*key, owner=self.owner) for key in keys]
+
+    async def play(self, task: EpisodeTask, claim: Claim | None = None) -> Outcome:
+        """Plays one episode to its end, unless it is done or another owner plays it;
+        ``claim`` is what `claim` gave for it (None: claimed here).
 
         An episode taken over while it was played here (its lease lapsed and another owner
-        claimed it) is left to that owner: ``elsewhere``.
+        claimed it) is left to that owner: ``elsewhere`` (when its writing was batched, `flush`
+        says so instead).
         """
-        claim = self.store.claim_episode(
-            task.episode_id,
-            self.run_id,
-            task.game_id,
-            task.role,
-            task.idx,
-            task.seed,
-            owner=self.owner,
-        )
+        if claim is None:
+            (claim,) = self.claim([task])
         if claim.status == "done":
-            return Outcome("skipped")
+            return _OUTCOMES["skipped"]
         if claim.status == "owned":
             return Outcome("elsewhere", claim.holder)
         try:
-            return Outcome(await self._play(task))
+            return _OUTCOMES[await self._play(task)]
         except LeaseError as exc:
             return Outcome("elsewhere", exc.holder)
 
@@ -211,21 +248,53 @@ class EpisodeRunner:
         payoff: float | None = None,
         error: str | None = None,
     ) -> str:
-        self.store.finish_episode(
-            task.episode_id, status, returns, payoff, error, owner=self.owner, decisions=pending
-        )
+        if self._batch is None:
+            self.store.finish_episode(
+                task.episode_id, status, returns, payoff, error, owner=self.owner, decisions=pending
+            )
+            return status
+        if not self._ended:
+            self._first_ended = time.monotonic()
+        ended = Finished(task.episode_id, status, returns, payoff, error, pending, self.run_id)
+        self._ended.append(ended)
+        if len(self._ended) >= self.claim_batch or (
+            time.monotonic() - self._first_ended >= WRITE_DELAY_S
+        ):
+            self._write()
         return status
 
+    def _write(self) -> None:
+        ended, self._ended = self._ended, []
+        if ended and self._batch is not None:
+            for episode_id, exc in self._batch.finish_episodes(ended, owner=self.owner).items():
+                self._refused[episode_id] = Outcome("elsewhere", exc.holder)
+
+    def flush(self) -> dict[str, Outcome]:
+        """Writes the ended episodes not yet written; returns the new outcome of those taken
+        over by another owner before they were (``elsewhere``), by id, since the last call."""
+        self._write()
+        refused, self._refused = self._refused, {}
+        return refused
+
+    def _game(self, game_id: str) -> tuple[GameSpec, Any, bool]:
+        """A game's spec, its pyspiel game and whether it is simultaneous (once per game)."""
+        found = self._games.get(game_id)
+        if found is None:
+            spec = get_game(game_id)
+            found = self._games[game_id] = (spec, spec.game(), is_simultaneous(spec))
+        return found
+
     async def _play(self, task: EpisodeTask) -> str:
-        spec = get_game(task.game_id)
-        state = spec.game().new_initial_state()
-        rng = np.random.default_rng(task.seed)
-        simultaneous = is_simultaneous(spec)
-        everyone = list(range(spec.game().num_players()))  # N players move at once in a guess game
+        spec, game, simultaneous = self._game(task.game_id)
+        state = game.new_initial_state()
+        rng: np.random.Generator | None = None  # made at the first chance node: costly
+        everyone = list(range(game.num_players()))  # N players move at once in a guess game
         step = 0
         pending: list[PendingDecision] = []  # written with the episode's end, all at once
         while not state.is_terminal():
             if state.is_chance_node():
+                if rng is None:
+                    rng = np.random.default_rng(task.seed)
                 state.apply_action(sample_chance(state, rng))
                 continue
             players = everyone if simultaneous else [state.current_player()]

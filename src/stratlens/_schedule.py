@@ -1,6 +1,11 @@
 """How one invocation schedules a run's episodes in this process: at most ``concurrency`` at
 once, then a wait for the ones another process holds.
 
+``concurrency`` workers (asyncio tasks) take the episodes in plan order; a worker that finds
+none claimed claims the next `EpisodeRunner.claim_batch` (one for agents that wait, whose
+episodes are claimed as they start), and the runner's unwritten episodes are flushed when
+the workers are through, whatever stopped them.
+
 An episode whose claim finds a live other owner (`Outcome` ``elsewhere``) is asked for again
 once every other episode is through: by then it is done there (``skipped``), or its owner has
 died and it is played here, or it is still held, and the scheduler waits ``poll_s`` and asks
@@ -10,12 +15,15 @@ again (with ``wait``; without, it stops and leaves it to its owner).
 from __future__ import annotations
 
 import asyncio
+import itertools
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from stratlens._cost import CostBudget
 from stratlens._episode import EpisodeRunner, EpisodeTask, Outcome
 from stratlens.errors import ContextLengthError
+from stratlens.results._ownership import Claim
 
 
 @dataclass
@@ -56,29 +64,44 @@ async def schedule(
 ) -> Scheduled:
     """Play ``todo`` with ``runner``; see the module. A `ContextLengthError` stops the run:
     the episodes in flight end, none starts, and it is raised."""
-    limit = asyncio.Semaphore(concurrency)
     done = Scheduled()
     fatal: list[ContextLengthError] = []
 
-    async def one(task: EpisodeTask) -> None:
-        async with limit:
-            if budget.stopped or fatal:
-                return
-            try:
-                outcome = await runner.play(task)
-            except ContextLengthError as exc:  # the episode stays unfinished
-                fatal.append(exc)
-                return
-            done.outcomes[task.episode_id] = outcome
-            if outcome.status != "elsewhere":
-                advance()
+    async def play_all(tasks: list[EpisodeTask]) -> None:
+        """``tasks`` in order, by at most ``concurrency`` workers; each takes the next claimed
+        episode, claiming the next ones (`EpisodeRunner.claim_batch` at once) when none is."""
+        waiting = iter(tasks)
+        claimed: deque[tuple[EpisodeTask, Claim | None]] = deque()
 
-    await asyncio.gather(*(one(t) for t in todo))
+        async def worker() -> None:
+            while not (budget.stopped or fatal):
+                if not claimed:
+                    chunk = list(itertools.islice(waiting, runner.claim_batch))
+                    if not chunk:
+                        return
+                    claims = runner.claim(chunk) if len(chunk) > 1 else [None]
+                    claimed.extend(zip(chunk, claims, strict=True))
+                task, claim = claimed.popleft()
+                try:
+                    outcome = await runner.play(task, claim)
+                except ContextLengthError as exc:  # the episode stays unfinished
+                    fatal.append(exc)
+                    return
+                done.outcomes[task.episode_id] = outcome
+                if outcome.status != "elsewhere":
+                    advance()
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(concurrency, len(tasks)))))
+        finally:  # the episodes ended here are written, whatever stopped the run
+            done.outcomes.update(runner.flush())
+
+    await play_all(todo)
     while not (budget.stopped or fatal):
         others = done.held_elsewhere(todo)
         if not others:
             break
-        await asyncio.gather(*(one(t) for t in others))  # done there, or ours now
+        await play_all(others)  # done there, or ours now
         still = done.held_elsewhere(others)
         if not (still and wait):
             break

@@ -56,6 +56,9 @@ DEFAULT_EPISODES = 15
 #: The most episodes one run may plan (every game × role × ``episodes``): a run is planned in
 #: memory and its episodes are rows of the store.
 MAX_PLANNED_EPISODES = 1_000_000
+#: The most episodes of reference agents claimed, and written, in one transaction (see
+#: `stratlens._episode.EpisodeRunner`).
+WRITE_BATCH = 256
 
 
 #: A 63-bit seed from JSON-able parts (stable across processes and platforms).
@@ -112,13 +115,14 @@ class EvalConfig:
 def plan(config: EvalConfig) -> list[EpisodeTask]:
     """Every episode of a run, in a fixed order."""
     tasks = []
+    run_id = config.run_id
     for game_id in config.games:
         spec = get_game(game_id)
         for role in spec.roles:
             for idx in range(config.episodes):
                 tasks.append(
                     EpisodeTask(
-                        episode_id=digest("episode", config.run_id, game_id, role, idx)[:20],
+                        episode_id=digest("episode", run_id, game_id, role, idx)[:20],
                         game_id=game_id,
                         role=role,
                         idx=idx,
@@ -348,6 +352,7 @@ async def _play_run(
             budget,
             play.owner,
             framing=config.framing,
+            batch=WRITE_BATCH,
         )
         with _progress(progress, len(todo), config.model) as advance:
             job = Job(

@@ -61,6 +61,7 @@ def test_catalog_holds_every_custom_game() -> None:
         "python_stratlens_random_stop_repeated",
         "python_stratlens_two_stage",
         "python_stratlens_beauty_contest",
+        "python_stratlens_first_price_auction",
     }
 
 

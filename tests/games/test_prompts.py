@@ -58,6 +58,12 @@ def _mid_game_states() -> list[tuple[str, str, int, Any]]:
     s = trust.game().new_initial_state()
     s.apply_action(4)
     out.append(("trust_game_after_send_4", trust.id, 1, s))
+    auction = get_game("gh_auction_036")
+    s = auction.game().new_initial_state()
+    s.apply_action(2)  # bidder 1's value: 6
+    s.apply_action(1)  # bidder 2's value: 3
+    out.append(("gh_auction_036_values_6_3_p1", auction.id, 0, s))
+    out.append(("gh_auction_036_values_6_3_p2", auction.id, 1, s))
     return out
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stratlens._draws import Rng
 from stratlens.agents._choice import FloatArray
 
 
@@ -30,7 +31,7 @@ class Names:
 
 
 class Writer:
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: Rng) -> None:
         self.rng = rng
         self.parts: list[str] = []
 

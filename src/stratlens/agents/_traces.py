@@ -8,8 +8,7 @@ the behavioural profiler knows which style produced them.
 
 from __future__ import annotations
 
-import numpy as np
-
+from stratlens._draws import Rng
 from stratlens.agents._choice import GuessChoice, RepeatedChoice, StyleResult, TreeChoice
 from stratlens.agents._phrasing import Names, Writer
 from stratlens.agents._traces_guess import guess_trace
@@ -19,7 +18,7 @@ from stratlens.agents._traces_seq import repeated, tree
 __all__ = ["Names", "write_trace"]
 
 
-def write_trace(result: StyleResult, chosen: int, names: Names, rng: np.random.Generator) -> str:
+def write_trace(result: StyleResult, chosen: int, names: Names, rng: Rng) -> str:
     """The trace for ``result`` ending in ``chosen``, its wording drawn with ``rng``."""
     w = Writer(rng)
     if isinstance(result, RepeatedChoice):

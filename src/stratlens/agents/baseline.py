@@ -28,7 +28,8 @@ p-beauty contest a level-1 reasoner (``baseline/random`` is level 0).
 
 An agent computes its style's choice distribution from ``turn.view`` (`style_choice`),
 restricts it to ``turn.legal_actions``, samples with ``numpy.random.default_rng(turn.seed)``
-(its only source of randomness) and writes a trace from the numbers it computed.
+(its only source of randomness; drawn with `stratlens._seeds.draws`, the same numbers) and
+writes a trace from the numbers it computed.
 """
 
 from __future__ import annotations
@@ -38,15 +39,17 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
+from stratlens._draws import Rng, draws
 from stratlens.agents._choice import FloatArray, Style, StyleResult
 from stratlens.agents._registry import agent_factory
 from stratlens.agents._styles import DEFAULT_LAM, DEFAULT_LEVEL, style_choice
 from stratlens.agents._styles_guess import guess_ch
 from stratlens.agents._traces import Names, write_trace
-from stratlens.contracts import Decision, Turn
+from stratlens.contracts import Decision, Turn, Usage
 from stratlens.errors import ModelArgsError, UnknownModelError
 from stratlens.games._guessing import CH_LEVELS, poisson_levels
 from stratlens.games.views import GuessView, MatrixView, TreeView
@@ -89,6 +92,7 @@ class BaselineAgent:
         self.style: Style = BASELINES[kind]
         self.k = k
         self.lam = lam
+        self._plans: dict[tuple[int, tuple[tuple[int, str], ...]], tuple[object, _Plan]] = {}
 
     @property
     def name(self) -> str:
@@ -121,31 +125,67 @@ class BaselineAgent:
     synchronous = True
 
     def decide(self, turn: Turn) -> Decision:
-        result = self.compute(turn)
-        legal = sorted(turn.legal_actions)
-        probs = _restrict(result, legal)
-        rng = np.random.default_rng(turn.seed)
-        action = legal[draw_index(rng, [float(x) for x in probs])]
-        names = _names(turn)
-        reasoning = write_trace(result, action, names, rng)
+        plan = self._plan(turn)
+        rng = draws(turn.seed)  # numpy.random.default_rng(turn.seed)'s numbers, cheaply
+        action = plan.legal[bisect.bisect_right(plan.cdf, rng.random())]
+        reasoning = write_trace(plan.result, action, plan.names, rng)
         return Decision(
             action=action,
             parse_status="ok",
-            raw_output=f"Final answer: {names.mine(action)}",
+            raw_output=f"Final answer: {plan.names.mine(action)}",
             reasoning=reasoning,
+            usage=_FREE,
         )
+
+    def _plan(self, turn: Turn) -> _Plan:
+        """What a decision at this view and these legal actions rests on, before its draws:
+        computed once per view object (the games hand out one object per game and player, or
+        per tree state) and set of legal actions; a style is a pure function of the view."""
+        if self.kind == "ch":  # its level is drawn from the turn's seed: no two alike
+            return self._new_plan(turn)
+        key = (id(turn.view), tuple(turn.legal_actions.items()))
+        found = self._plans.get(key)
+        if found is not None and found[0] is turn.view:
+            return found[1]
+        plan = self._new_plan(turn)
+        if len(self._plans) >= _PLANS_MAX:
+            self._plans.clear()
+        self._plans[key] = (turn.view, plan)  # the view kept alive: its id stays its own
+        return plan
+
+    def _new_plan(self, turn: Turn) -> _Plan:
+        result = self.compute(turn)
+        legal = sorted(turn.legal_actions)
+        probs = _cdf([float(x) for x in _restrict(result, legal)])
+        return _Plan(result, legal, probs, _names(turn))
 
     async def act(self, turn: Turn) -> Decision:
         return self.decide(turn)
 
 
-def draw_index(rng: np.random.Generator, probs: list[float]) -> int:
+_PLANS_MAX = 4096
+_FREE = Usage()  # what a reference agent's decision costs (immutable: one serves all)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    result: StyleResult
+    legal: list[int]
+    cdf: list[float]  # cumulative probabilities of ``legal``, scaled by the last
+    names: Names
+
+
+def _cdf(probs: list[float]) -> list[float]:
+    cdf = list(itertools.accumulate(probs))
+    total = cdf[-1]
+    return [c / total for c in cdf]
+
+
+def draw_index(rng: Rng, probs: list[float]) -> int:
     """``int(rng.choice(len(probs), p=probs))`` without numpy's per-call checks: the same
     uniform draw against the same cumulative sums (added in order, then scaled by the last),
     so the same index and the generator left in the same state."""
-    cdf = list(itertools.accumulate(probs))
-    total = cdf[-1]
-    return bisect.bisect_right([c / total for c in cdf], rng.random())
+    return bisect.bisect_right(_cdf(probs), rng.random())
 
 
 def _restrict(result: StyleResult, legal: list[int]) -> FloatArray:
@@ -189,7 +229,10 @@ def _names(turn: Turn) -> Names:
     same = _same_numbered(turn, labels)
 
     def mine(a: int) -> str:
-        return labels.get(a, f"option {a}")
+        try:
+            return labels[a]
+        except KeyError:  # (``get`` would write the fallback every time)
+            return f"option {a}"
 
     def theirs(j: int) -> str:
         if same is not None:

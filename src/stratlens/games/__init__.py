@@ -28,7 +28,7 @@ from stratlens.games._extract import (
     shown_tables,
     tree_of,
 )
-from stratlens.games._replay import replay, sample_chance
+from stratlens.games._replay import private_values, replay, sample_chance
 from stratlens.games._spec import (
     FAMILIES,
     KINDS,
@@ -85,6 +85,7 @@ __all__ = [
     "list_games",
     "matrix_view",
     "payoff_types",
+    "private_values",
     "register",
     "replay",
     "sample_chance",

@@ -12,10 +12,11 @@ Every entry's ``params`` say which treatment it is and of which pair: ``treatmen
 ``"treasure"`` or ``"contradiction"``, ``treasure`` the id of the pair's treasure (itself for
 a treasure), ``changed`` the parameter the paper varies, ``paper_actions`` each player's
 action names as the paper prints them, and ``ordered`` (true for claims and efforts) that the
-options are numbers in order. Left out: the first-price auction and the signaling
-game (private types: neither fits the catalog's one-shot or perfect-information kinds yet),
-the bargaining game (rules and only summary data) and the x5 "trust" variant (payoffs derived,
-not printed).
+options are numbers in order. The first-price auction (section III) is a one-shot game of
+kind ``bayesian`` with private values (`stratlens.games._catalog_gh_auction`). Left out: the
+signaling game (private types and a reply: it fits none of the catalog's kinds yet, and the
+reference's payoffs for it are partial), the bargaining game (rules and only summary data)
+and the x5 "trust" variant (payoffs derived, not printed).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 import pyspiel
 
-from stratlens.games import _two_stage
+from stratlens.games import _catalog_gh_auction, _two_stage
 from stratlens.games._catalog_matrix import Cells, matrix_builder, neutral_labels
 from stratlens.games._spec import GameSpec, register
 
@@ -269,3 +270,6 @@ for _p2, _role in ((10, "treasure"), (48, "contradiction")):
         _params(_role, "gh_threat_p10", f"player 2's payoff after (R, P) = {_p2}",
                 _TWO_STAGE_ACTIONS),
     )  # fmt: skip
+
+# --- III first-price auction: registered after the two-stage games (suite order) -----------
+_catalog_gh_auction.register_pair(GH, _SRC, _params)

@@ -73,7 +73,7 @@ def _oriented(a: np.ndarray, b: np.ndarray, player: int) -> tuple[np.ndarray, np
 
 
 _MATRIX_VIEWS: dict[tuple[str, int], tuple[GameSpec, MatrixView]] = {}
-_TREES: dict[tuple[str, tuple[int, ...]], tuple[GameSpec, TreeNode]] = {}
+_TREES: dict[tuple[str, tuple[int, ...], int], tuple[GameSpec, TreeView]] = {}
 _CACHE_MAX = 65536
 
 
@@ -123,6 +123,45 @@ def _matrix_view(spec: GameSpec, player: int) -> MatrixView:
     )
 
 
+_VALUE_VIEWS: dict[tuple[str, int, int], tuple[GameSpec, MatrixView]] = {}
+
+
+def value_view(spec: GameSpec, value: int | None, player: int) -> MatrixView:
+    """A private-value auction's decision as a bidder with ``value`` sees it: its own payoff
+    (expected over the coin flip) per own bid and other bid, which the other's value does not
+    change, and the other's payoff at each of its equally likely values as the types."""
+    if value is None:
+        raise ValueError(f"game {spec.id}: the bidder's value has not been drawn yet")
+    found = _VALUE_VIEWS.get((spec.id, player, value))
+    if found is not None and found[0] is spec:
+        return found[1]
+    values = [int(v) for v in spec.params["private_values"]]
+    if value not in values:
+        raise ValueError(f"game {spec.id}: value {value} is not one of {values}")
+    # Rows of a payoff type are player 1's bids; the type's tables do not depend on the value
+    # the row does not hold, so any type with this player's value gives its own table.
+    types = spec.game().payoff_types()
+    me = values.index(value)
+    mine = [
+        t
+        for k, t in enumerate(types)
+        if (k // len(values) if player == 0 else k % len(values)) == me
+    ]
+    per_other = [_oriented(a, b, player) for _, a, b in mine]
+    own = per_other[0][0]
+    other = np.mean([o for _, o in per_other], axis=0)
+    n = own.shape[0]
+    view = MatrixView(
+        own=_table(own),
+        other=_table(other),
+        own_actions=tuple(range(n)),
+        other_actions=tuple(range(other.shape[1])),
+        types=tuple(PayoffType(1.0 / len(values), _table(own), _table(o)) for _, o in per_other),
+    )
+    _remember(_VALUE_VIEWS, (spec.id, player, value), (spec, view))
+    return view
+
+
 def tree_of(state: Any) -> TreeNode:
     """The whole game tree below ``state`` (sequential games of perfect information only)."""
     if state.is_terminal():
@@ -154,26 +193,41 @@ def joint_history(state: Any) -> list[tuple[int, int]]:
     return [(moves[i][1], moves[i + 1][1]) for i in range(0, len(moves) - 1, 2)]
 
 
+def _stage_payoffs(spec: GameSpec) -> tuple[list[list[float]], list[list[float]]]:
+    """A repeated game's stage tables as lists of floats (once per game)."""
+    found = _STAGE_PAYOFFS.get(spec.id)
+    if found is None or found[0] is not spec:
+        a, b = bimatrix(spec) or (np.zeros((1, 1)), np.zeros((1, 1)))
+        found = (spec, (a.astype(float).tolist(), b.astype(float).tolist()))
+        _STAGE_PAYOFFS[spec.id] = found
+    return found[1]
+
+
+_STAGE_PAYOFFS: dict[str, tuple[GameSpec, tuple[list[list[float]], list[list[float]]]]] = {}
+
+
 def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
     """The structured view of ``player``'s decision at ``state``."""
+    if "private_values" in spec.params:
+        return value_view(spec, state.value(player), player)
     if spec.kind in ("matrix", "bayesian", "signaling"):
         return matrix_view(spec, player)
-    if spec.kind == "tree":
-        key = (spec.id, tuple(state.history()))
+    if spec.kind == "tree":  # one view object per state and player (agents cache by it)
+        key = (spec.id, tuple(state.history()), player)
         found = _TREES.get(key)
         if found is None or found[0] is not spec:
-            found = (spec, tree_of(state))
+            found = (spec, TreeView(root=tree_of(state), player=player))
             _remember(_TREES, key, found)
-        return TreeView(root=found[1], player=player)
+        return found[1]
     if spec.kind == "repeated":
         stage = matrix_view(get_game(spec.params["stage"]), player)
         past = joint_history(state)
         own_hist = tuple((h[player], h[1 - player]) for h in past)
-        a, b = bimatrix(spec) or (np.zeros((1, 1)), np.zeros((1, 1)))
+        a, b = _stage_payoffs(spec)
         so_far = [0.0, 0.0]
         for r, c in past:
-            so_far[0] += float(a[r, c])
-            so_far[1] += float(b[r, c])
+            so_far[0] += a[r][c]
+            so_far[1] += b[r][c]
         mine = (so_far[player], so_far[1 - player])
         return RepeatedView(
             stage=stage,

@@ -26,6 +26,16 @@ def sample_chance(state: Any, rng: np.random.Generator) -> int:
     return int(outcomes[int(pick)][0])
 
 
+def private_values(spec: GameSpec, seed: int) -> tuple[int, ...]:
+    """Each player's drawn value in an episode of a private-value auction with this ``seed``:
+    the chance draws before the first decision, made as the runner makes them."""
+    state = spec.game().new_initial_state()
+    rng = np.random.default_rng(seed)
+    while state.is_chance_node():
+        state.apply_action(sample_chance(state, rng))
+    return tuple(int(state.value(p)) for p in range(int(spec.game().num_players())))
+
+
 def replay(
     spec: GameSpec, seed: int, moves: Mapping[tuple[int, int], int]
 ) -> dict[tuple[int, int], DecisionView]:

@@ -144,6 +144,14 @@ def _matrix_observation(spec: GameSpec, player: int) -> str:
     return _CELL_NOTE + "\n\n" + table_text(pair[0], pair[1], labels)
 
 
+def private_value_line(state: Any, player: int) -> str:
+    """What a bidder of a private-value auction knows of its own draw."""
+    value = state.value(player)
+    if value is None:
+        raise ValueError("the bidder's value has not been drawn yet")
+    return f"Your value for the prize is {value} dollars."
+
+
 def _moves_so_far(state: Any, spec: GameSpec) -> list[str]:
     out = []
     for h in state.full_history():
@@ -211,13 +219,24 @@ def _tree_observation(spec: GameSpec, state: Any, player: int, root: TreeNode | 
     return "\n\n".join(parts)
 
 
+def _stage(spec: GameSpec) -> tuple[GameSpec, np.ndarray, np.ndarray, str]:
+    """A repeated game's stage game, its tables and their text (once per game)."""
+    found = _STAGES.get(spec.id)
+    if found is None or found[0] is not spec:
+        stage = get_game(spec.params["stage"])
+        a, b = bimatrix(stage) or (np.zeros((1, 1)), np.zeros((1, 1)))
+        a.flags.writeable = b.flags.writeable = False  # shared by every round's prompt
+        found = (spec, (stage, a, b, table_text(a, b, stage.action_labels)))
+        _STAGES[spec.id] = found
+    return found[1]
+
+
+_STAGES: dict[str, tuple[GameSpec, tuple[GameSpec, np.ndarray, np.ndarray, str]]] = {}
+
+
 def _repeated_observation(spec: GameSpec, state: Any, player: int) -> str:
-    stage = get_game(spec.params["stage"])
-    a, b = bimatrix(stage) or (np.zeros((1, 1)), np.zeros((1, 1)))
-    parts = [
-        "Points of one round. " + _CELL_NOTE,
-        table_text(a, b, stage.action_labels),
-    ]
+    stage, a, b, table = _stage(spec)
+    parts = ["Points of one round. " + _CELL_NOTE, table]
     past = joint_history(state)
     horizon = spec.params.get("horizon")
     n = len(past) + 1
@@ -251,6 +270,32 @@ def render(
     game's name after the opening line of a matrix game; the rest is the same."""
     if protocol not in ANSWER_FORMAT:
         raise ValueError(f"unknown prompt protocol {protocol!r}")
+    if spec.kind not in _ONE_SHOT or "private_values" in spec.params:  # the state counts
+        return _render(spec, state, player, protocol, view, framing)
+    # A one-shot decision's prompt depends on the game, the player and the legal actions only:
+    # rendered once for each.
+    key = (spec.id, player, protocol, framing, tuple(state.legal_actions(player)))
+    found = _RENDERED.get(key)
+    if found is None or found[0] is not spec:
+        found = (spec, _render(spec, state, player, protocol, view, framing))
+        if len(_RENDERED) >= 4096:
+            _RENDERED.clear()
+        _RENDERED[key] = found
+    return found[1]
+
+
+_ONE_SHOT = ("matrix", "bayesian", "signaling")
+_RENDERED: dict[tuple[str, int, str, str, tuple[int, ...]], tuple[GameSpec, RenderedPrompt]] = {}
+
+
+def _render(
+    spec: GameSpec,
+    state: Any,
+    player: int,
+    protocol: str,
+    view: DecisionView | None,
+    framing: str,
+) -> RenderedPrompt:
     one_shot = RULE_RULES if spec.payoff_rule else ONE_SHOT_RULES
     game_rules = spec.rules or (one_shot if spec.kind == "matrix" else "")
     told = framing_text(spec, framing)
@@ -258,7 +303,9 @@ def render(
     rules = "\n".join(x for x in (opening, told, game_rules, _role_line(spec, player)) if x)
     if spec.kind == "guess":  # N players, one rule for the payoffs
         observation = spec.payoff_rule
-    elif spec.kind in ("matrix", "bayesian", "signaling"):
+    elif "private_values" in spec.params:  # an auction: the rule, then the bidder's own value
+        observation = spec.payoff_rule + "\n\n" + private_value_line(state, player)
+    elif spec.kind in _ONE_SHOT:
         observation = _matrix_observation(spec, player)
     elif spec.kind == "tree":
         root = view.root if isinstance(view, TreeView) else None

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from stratlens.results._ownership import (
     Claim,
@@ -48,12 +48,13 @@ _LEGAL_JSON: dict[tuple[tuple[int, str], ...], str] = {}
 
 def legal_json(legal_actions: Mapping[int, str]) -> str:
     """The stored JSON of a set of legal actions (computed once per distinct set)."""
-    key = tuple((int(k), v) for k, v in legal_actions.items())
+    key = tuple(legal_actions.items())  # an integer-like key hashes and compares as its int
     text = _LEGAL_JSON.get(key)
     if text is None:
-        text = json.dumps({str(k): v for k, v in key}, sort_keys=True, ensure_ascii=False)
+        named = {str(int(k)): v for k, v in key}
+        text = json.dumps(named, sort_keys=True, ensure_ascii=False)
         if len(_LEGAL_JSON) < 4096:
-            _LEGAL_JSON[key] = text
+            _LEGAL_JSON[tuple((int(k), v) for k, v in key)] = text
     return text
 
 
@@ -64,13 +65,53 @@ def insert_decisions(conn: sqlite3.Connection, rows: Sequence[Sequence[object]])
             return int(conn.execute(_INSERT_DECISION, rows[0]).lastrowid or 0)
         conn.executemany(_INSERT_DECISION, rows)
     except sqlite3.IntegrityError:
-        which = (
-            f"of player {rows[0][3]} at step {rows[0][2]}"
-            if len(rows) == 1
-            else f"among these {len(rows)}"
-        )
-        raise ValueError(f"episode {rows[0][0]!r} already has a decision {which}") from None
+        if len(rows) == 1:
+            which = f"episode {rows[0][0]!r} already has a decision of player {rows[0][3]} at step"
+            raise ValueError(f"{which} {rows[0][2]}") from None
+        ids = list(dict.fromkeys(str(r[0]) for r in rows))
+        where = "episode" if len(ids) == 1 else "one of the episodes"
+        named = ", ".join(map(repr, ids))
+        raise ValueError(
+            f"{where} {named} already has a decision among these {len(rows)}"
+        ) from None
     return 0
+
+
+#: An episode to claim: (episode_id, run_id, game_id, role, idx, seed).
+EpisodeKey = tuple[str, str, str, int, int, int]
+
+
+class Ending(NamedTuple):
+    """How one episode ends (see `EpisodeWrites.close_episode`): ``decisions`` are rows of
+    `Store.decision_row` of this episode, their run_id the episode's or None (filled in)."""
+
+    episode_id: str
+    status: str
+    returns: Sequence[float] | None = None
+    subject_payoff: float | None = None
+    error: str | None = None
+    decisions: Sequence[Sequence[object]] = ()
+
+
+def _floats_json(values: list[float]) -> str:
+    """``json.dumps(values)`` of finite floats (JSON writes a float as its `repr`)."""
+    return "[" + ", ".join(map(repr, values)) + "]"
+
+
+_CLAIMED, _DONE = Claim("claimed"), Claim("done")  # immutable: one of each serves all
+_IN_BATCH = 500  # ids per ``IN (...)`` query (SQLite's old limit is 999 parameters)
+
+
+def _rows_of(
+    conn: sqlite3.Connection, select: str, ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """``select`` (its first column the episode id) for the episodes ``ids``, by id."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for i in range(0, len(ids), _IN_BATCH):
+        chunk = ids[i : i + _IN_BATCH]
+        sql = f"{select} WHERE episode_id IN ({', '.join('?' * len(chunk))})"
+        found.update((row[0], row) for row in conn.execute(sql, chunk))
+    return found
 
 
 class EpisodeWrites:
@@ -115,45 +156,84 @@ class EpisodeWrites:
         one whose owner is alive is left to it (``owned``, with its holder). ``owner`` defaults
         to this store's, ``lease_s`` to its lease.
         """
+        episode = (episode_id, run_id, game_id, role, idx, seed)
+        return self.claim_episodes([episode], owner=owner, lease_s=lease_s)[0]
+
+    def claim_episodes(
+        self,
+        episodes: Sequence[EpisodeKey],
+        *,
+        owner: Owner | None = None,
+        lease_s: float | None = None,
+    ) -> list[Claim]:
+        """`claim_episode` for several episodes (``(episode_id, run_id, game_id, role, idx,
+        seed)`` each, ids distinct) in one transaction: a `Claim` for each, in order. A refusal
+        (`ValueError`: an unknown run, an id that exists as another episode) claims none."""
         me = owner or self.owner
         until = time.time() + (self.lease_s if lease_s is None else float(lease_s))
-        attrs = (run_id, game_id, int(role), int(idx), int(seed))
         mine = (me.id, me.host, me.pid, until)
+        ids = [e[0] for e in episodes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an episode is claimed twice in one batch")
+        claims: list[Claim] = []
+        new: list[tuple[object, ...]] = []
+        again: list[str] = []
+        started = now_iso()
         with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT run_id, game_id, role, idx, seed, status, owner, owner_host, owner_pid, "
-                "lease_until FROM episodes WHERE episode_id = ?",
-                (episode_id,),
-            ).fetchone()
-            if row is None:
+            found = _rows_of(
+                conn,
+                "SELECT episode_id, run_id, game_id, role, idx, seed, status, owner, owner_host, "
+                "owner_pid, lease_until FROM episodes",
+                ids,
+            )
+            for episode_id, run_id, game_id, role, idx, seed in episodes:
+                attrs = (run_id, game_id, int(role), int(idx), int(seed))
+                row = found.get(episode_id)
+                if row is None:
+                    new.append((episode_id, *attrs, started, *mine))
+                    claims.append(_CLAIMED)
+                    continue
+                if row[6] == "done":
+                    claims.append(_DONE)
+                    continue
+                if tuple(row[1:6]) != attrs:
+                    raise ValueError(
+                        f"episode {episode_id!r} exists as {tuple(row[1:6])}, not {attrs}"
+                    )
+                holder = holder_of(row[7:11])
+                theirs = holder is not None and holder.owner != me.id
+                if row[6] == "running" and theirs and lease_live(holder):
+                    claims.append(Claim("owned", holder))  # a live other owner plays it
+                    continue
+                again.append(episode_id)
+                claims.append(_CLAIMED)
+            if new:
                 try:  # the run's foreign key: a new episode of an unknown run is refused
-                    conn.execute(
+                    conn.executemany(
                         "INSERT INTO episodes (episode_id, run_id, game_id, role, idx, seed, "
                         "status, started_at, owner, owner_host, owner_pid, lease_until) "
                         "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
-                        (episode_id, *attrs, now_iso(), *mine),
+                        new,
                     )
                 except sqlite3.IntegrityError:
+                    runs = list(dict.fromkeys(str(n[1]) for n in new))
+                    known = {r for (r,) in conn.execute("SELECT run_id FROM runs")}
+                    unknown = ", ".join(repr(r) for r in runs if r not in known)
                     raise ValueError(
-                        f"unknown run {run_id!r}: add the run before its episodes"
+                        f"unknown run {unknown}: add the run before its episodes"
                     ) from None
-                return Claim("claimed")
-            if row[5] == "done":
-                return Claim("done")
-            if tuple(row[:5]) != attrs:
-                raise ValueError(f"episode {episode_id!r} exists as {tuple(row[:5])}, not {attrs}")
-            holder = holder_of(row[6:10])
-            theirs = holder is not None and holder.owner != me.id
-            if row[5] == "running" and theirs and lease_live(holder):
-                return Claim("owned", holder)  # a live other owner plays it: leave it alone
-            conn.execute("DELETE FROM decisions WHERE episode_id = ?", (episode_id,))
-            conn.execute(
-                "UPDATE episodes SET status = 'running', returns = NULL, subject_payoff = NULL, "
-                "error = NULL, started_at = ?, finished_at = NULL, owner = ?, owner_host = ?, "
-                "owner_pid = ?, lease_until = ? WHERE episode_id = ?",
-                (now_iso(), *mine, episode_id),
-            )
-            return Claim("claimed")
+            if again:  # an earlier attempt, unfinished or failed: played again from the start
+                conn.executemany(
+                    "DELETE FROM decisions WHERE episode_id = ?", [(e,) for e in again]
+                )
+                conn.executemany(
+                    "UPDATE episodes SET status = 'running', returns = NULL, "
+                    "subject_payoff = NULL, error = NULL, started_at = ?, finished_at = NULL, "
+                    "owner = ?, owner_host = ?, owner_pid = ?, lease_until = ? "
+                    "WHERE episode_id = ?",
+                    [(started, *mine, e) for e in again],
+                )
+        return claims
 
     def start_episode(
         self,
@@ -216,43 +296,85 @@ class EpisodeWrites:
         (an execution failure, a result); a ``failed`` one ended on an error and may be
         restarted. ``subject_payoff`` defaults to the subject's entry of ``returns``.
         """
-        if status not in _FINAL:
-            raise ValueError(f"an episode finishes as 'done' or 'failed', not {status!r}")
-        values = None if returns is None else [float(x) for x in returns]
-        if values is not None and not all(math.isfinite(x) for x in values):
-            raise ValueError(f"episode {episode_id!r}: returns must be finite, got {values}")
+        ending = Ending(episode_id, status, returns, subject_payoff, error, decisions)
+        refused = self.close_episodes([ending], owner=owner)
+        if refused:
+            raise refused[episode_id]
+
+    def close_episodes(
+        self, endings: Sequence[Ending], *, owner: Owner | None = None
+    ) -> dict[str, LeaseError]:
+        """`close_episode` for several episodes (ids distinct) in one transaction. Those
+        ``owner`` does not hold are left as they are, with nothing of theirs written: the
+        `LeaseError` of each, by id. Any other refusal (`ValueError`) writes none of them."""
+        for end in endings:
+            if end.status not in _FINAL:
+                raise ValueError(f"an episode finishes as 'done' or 'failed', not {end.status!r}")
+            if end.returns is not None and not all(map(math.isfinite, end.returns)):
+                given = [float(x) for x in end.returns]
+                raise ValueError(f"episode {end.episode_id!r}: returns must be finite, got {given}")
+        ids = [end.episode_id for end in endings]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an episode is closed twice in one batch")
         me = owner or self.owner
+        refused: dict[str, LeaseError] = {}
+        rows: list[Sequence[object]] = []
+        updates: list[tuple[object, ...]] = []
+        finished = now_iso()
         with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT status, role, owner, owner_host, owner_pid, lease_until, run_id "
-                "FROM episodes WHERE episode_id = ?",
-                (episode_id,),
-            ).fetchone()
-            if row is None:
-                raise ValueError(f"unknown episode {episode_id!r}")
-            if row[0] != "running":
-                raise ValueError(f"episode {episode_id!r} is {row[0]}, not running")
-            check_owner(episode_id, row[2:6], me)
-            if any(d[0] != episode_id for d in decisions):
-                raise ValueError(f"decisions of another episode than {episode_id!r}")
-            if decisions:
-                run_id = row[6]
-                insert_decisions(conn, [(d[0], run_id, *d[2:]) for d in decisions])
-            payoff = subject_payoff
-            if payoff is None and values is not None and 0 <= row[1] < len(values):
-                payoff = values[row[1]]
-            conn.execute(
+            found = _rows_of(
+                conn,
+                "SELECT episode_id, status, role, owner, owner_host, owner_pid, lease_until, "
+                "run_id FROM episodes",
+                ids,
+            )
+            for end in endings:
+                episode_id = end.episode_id
+                row = found.get(episode_id)
+                if row is None:
+                    raise ValueError(f"unknown episode {episode_id!r}")
+                if row[1] != "running":
+                    raise ValueError(f"episode {episode_id!r} is {row[1]}, not running")
+                for d in end.decisions:  # (a refusal here writes none of the batch)
+                    if d[0] != episode_id:
+                        raise ValueError(f"decisions of another episode than {episode_id!r}")
+                try:
+                    check_owner(episode_id, row[3:7], me)
+                except LeaseError as exc:
+                    refused[episode_id] = exc
+                    continue
+                run_id = row[7]
+                for d in end.decisions:
+                    if d[1] is None:  # the episode's run, filled in
+                        rows.append((d[0], run_id, *d[2:]))
+                    elif d[1] == run_id:
+                        rows.append(d)
+                    else:
+                        raise ValueError(
+                            f"decisions of run {d[1]!r} for {episode_id!r} of {run_id!r}"
+                        )
+                values = None if end.returns is None else [float(x) for x in end.returns]
+                payoff = end.subject_payoff
+                if payoff is None and values is not None and 0 <= row[2] < len(values):
+                    payoff = values[row[2]]
+                updates.append(
+                    (
+                        end.status,
+                        None if values is None else _floats_json(values),
+                        None if payoff is None else float(payoff),
+                        None if end.error is None else scrub_text(end.error),
+                        finished,
+                        episode_id,
+                    )
+                )
+            if rows:
+                insert_decisions(conn, rows)
+            conn.executemany(
                 "UPDATE episodes SET status = ?, returns = ?, subject_payoff = ?, error = ?, "
                 "finished_at = ?, lease_until = NULL WHERE episode_id = ?",
-                (
-                    status,
-                    None if values is None else json.dumps(values),
-                    None if payoff is None else float(payoff),
-                    None if error is None else scrub_text(error),
-                    now_iso(),
-                    episode_id,
-                ),
+                updates,
             )
+        return refused
 
     def reopen_episodes(self, reasons: Mapping[str, str]) -> int:
         """Mark done episodes not done (running, with no owner), each with its reason as the

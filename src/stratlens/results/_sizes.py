@@ -10,6 +10,7 @@ records how many bytes it cut. The answer was read from the whole reply before i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from stratlens._limits import (
     DEFAULT_MAX_REPLY_BYTES,
@@ -59,8 +60,7 @@ def cut(text: str, limit: int) -> Cut:
     return Cut(head + marker + tail, len(text), len(head), len(tail), len(data) - kept)
 
 
-@dataclass(frozen=True)
-class StoredText:
+class StoredText(NamedTuple):
     """The columns of a decision's text: raw output, own reasoning text or a span into the
     raw output, the sizes given, and the bytes cut."""
 

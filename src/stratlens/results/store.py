@@ -7,7 +7,10 @@ The file is in WAL mode with ``synchronous=NORMAL``, foreign keys on and a busy 
 several processes may write to it at once. Every write is one ``BEGIN IMMEDIATE … COMMIT``
 transaction: a process killed at any moment leaves the old state or the new one, a crash loses
 at most the episodes in flight (the runner writes an episode's decisions with its end, in one
-transaction; the next run plays them again), and an episode counts only once it is ``done``.
+transaction, and those of reference agents several episodes at a time: see
+`stratlens._episode.EpisodeRunner`; the next run plays them again from their seeds), and an
+episode counts only once it is ``done``. Several episodes are claimed (`claim_episodes`) and
+finished (`finish_episodes`) in one transaction each as one call per episode would.
 
 An episode being played has an owner holding a lease (`stratlens.results._ownership`): no
 other owner restarts, writes or finishes it while the lease lives, so two processes playing
@@ -22,11 +25,12 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from stratlens._sqlite import SQLiteFile
 from stratlens.errors import StoreError
 from stratlens.results._episodes import (
+    Ending,
     EpisodeStatus,
     EpisodeWrites,
     insert_decisions,
@@ -35,7 +39,7 @@ from stratlens.results._episodes import (
 )
 from stratlens.results._load import load_decisions, load_episodes, load_runs
 from stratlens.results._open import open_readonly, open_writable
-from stratlens.results._ownership import DEFAULT_LEASE_S, Owner, check_owner
+from stratlens.results._ownership import DEFAULT_LEASE_S, LeaseError, Owner, check_owner
 from stratlens.results._paths import (
     DEFAULT_STORE_PATH,
     STORE_ENV_VAR,
@@ -43,6 +47,7 @@ from stratlens.results._paths import (
     location_writable,
     resolve_store_path,
 )
+from stratlens.results._pending import AgentRole, Finished, PendingDecision
 from stratlens.results._redact import env_secrets, redact, scrub_text
 from stratlens.results._schema import SCHEMA_VERSION
 from stratlens.results._sizes import fit_text, resolve_max_reply_bytes
@@ -52,19 +57,6 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_S = 60.0
 _AGENTS: tuple[str, ...] = ("subject", "opponent")
-AgentRole = Literal["subject", "opponent"]
-
-
-class PendingDecision(NamedTuple):
-    """One decision of an episode being played, to be written with the episode's end."""
-
-    step: int
-    player: int
-    agent: AgentRole
-    model: str
-    decision: Decision
-    action_label: str | None
-    legal_actions: Mapping[int, str]
 
 
 def _json(obj: Any) -> str:
@@ -313,6 +305,27 @@ class Store(EpisodeWrites, SQLiteFile):
             episode_id, status, returns, subject_payoff, error, owner=owner, decisions=rows
         )
 
+    def finish_episodes(
+        self, finished: Sequence[Finished], *, owner: Owner | None = None
+    ) -> dict[str, LeaseError]:
+        """`finish_episode` for several episodes in one transaction (see `close_episodes`):
+        those ``owner`` no longer holds are left to their owner, with nothing of theirs
+        written (their `LeaseError` by id); any other refusal writes none of them."""
+        return self.close_episodes(
+            [
+                Ending(
+                    f.episode_id,
+                    f.status,
+                    f.returns,
+                    f.subject_payoff,
+                    f.error,
+                    [self.decision_row(f.episode_id, f.run_id, *d) for d in f.decisions],
+                )
+                for f in finished
+            ],
+            owner=owner,
+        )
+
     # -- counts ------------------------------------------------------------------------
 
     def count_episodes(
@@ -362,6 +375,8 @@ __all__ = [
     "DEFAULT_STORE_PATH",
     "SCHEMA_VERSION",
     "STORE_ENV_VAR",
+    "AgentRole",
+    "Finished",
     "PendingDecision",
     "Store",
     "check_store_location",

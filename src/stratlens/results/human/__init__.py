@@ -24,9 +24,17 @@ def human_rows(study: str | None = None) -> list[HumanRow]:
     return [r for s, rows in STUDIES.items() if study in (None, s) for r in rows]
 
 
-def human_row(game_id: str, role: int) -> HumanRow | None:
-    """The first study's row for this game and role, if any."""
-    return next((r for r in human_rows() if r.game_id == game_id and r.role == role), None)
+def human_row(game_id: str, role: int, context: str = "") -> HumanRow | None:
+    """The first study's row for this game and role, if any (of one information state,
+    ``context``, in a game whose role decides at several)."""
+    return next(
+        (
+            r
+            for r in human_rows()
+            if r.game_id == game_id and r.role == role and r.context == context
+        ),
+        None,
+    )
 
 
 __all__ = ["MARKS", "STUDIES", "HumanRow", "human_row", "human_rows"]

@@ -9,6 +9,12 @@ player's L vs S split in the coordination game, the second mover's choices after
 two-stage games, which only follow by arithmetic from the outcome percentages). The basic
 Kreps game's column shares add to 102 as printed (one is a misprint): that row is marked
 ``uncertain`` and kept out of every distance and shift.
+
+The first-price auction's rows are Table 6's bid counts, one row per value (``context``:
+the bidder's information state), both roles pooled: n is the subjects who drew that value
+(the counts add to 50 per treatment). The means of the text are not used: for value 6 the
+printed $3.40 does not match Table 6, whose counts give 53/15 = $3.53 (both are in the row's
+note; `AUCTION_MEAN_BIDS` keeps the printed ones beside the counts).
 """
 
 from __future__ import annotations
@@ -50,6 +56,44 @@ _EFFORT_C09 = """
 122 120 170 110 110 170 120 110 150 110
 150 110 125 130 150 120 110 160 120 130
 """
+
+
+# Table 6 (p.1414): bid -> count, per value; * bids 0, 1, 2 are the Bayesian Nash bids.
+AUCTION_COUNTS: dict[str, dict[int, dict[int, int]]] = {
+    "gh_auction_025": {
+        0: {0: 20},
+        2: {1: 15, 2: 1, 3: 0},
+        5: {1: 1, 2: 5, 3: 6, 4: 2, 5: 0, 6: 0},
+    },
+    "gh_auction_036": {
+        0: {0: 17},
+        3: {1: 5, 2: 11, 3: 2},
+        6: {1: 0, 2: 3, 3: 4, 4: 6, 5: 1, 6: 1},
+    },
+}
+#: The mean bid per value as the text prints it (p.1414); computed from Table 6 the value-6
+#: mean is 53/15 = 3.533, not 3.40.
+AUCTION_MEAN_BIDS = {"gh_auction_025": (0.0, 1.06, 2.64), "gh_auction_036": (0.0, 1.82, 3.40)}
+AUCTION_BIDS = 7  # bids 0-6, as the catalog's auction offers them
+
+
+def _auction_rows(game_id: str) -> list[HumanRow]:
+    out = []
+    printed = AUCTION_MEAN_BIDS[game_id]
+    for (value, counts), mean in zip(AUCTION_COUNTS[game_id].items(), printed, strict=True):
+        n = sum(counts.values())
+        shares = tuple(counts.get(b, 0) / n for b in range(AUCTION_BIDS))
+        computed = sum(b * c for b, c in counts.items()) / n
+        note = (
+            f"value {value}: {n} of the 50 subjects; both roles pooled; mean bid "
+            f"{computed:.3f} from the counts, {mean:.2f} printed in the text"
+        )
+        out += [
+            HumanRow(STUDY, game_id, role, shares, n, "printed",
+                     f"{_PAPER}, Table 6 (p.1414)", note, True, f"value {value}")
+            for role in (0, 1)
+        ]  # fmt: skip
+    return out
 
 
 def raw_choices(text: str) -> list[int]:
@@ -149,4 +193,6 @@ ROWS: tuple[HumanRow, ...] = (
         f"{_PAPER}, Figure 4 (p.1411)",
         "25 pairs; S outcomes 32%, R outcomes 32% + 36%",
     ),
+    *_auction_rows("gh_auction_025"),
+    *_auction_rows("gh_auction_036"),
 )

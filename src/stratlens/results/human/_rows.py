@@ -23,6 +23,9 @@ class HumanRow:
     #: The same subjects stand behind every role's row (a symmetric game's pooled choices):
     #: counted once when choices are counted (`stratlens.results.human.styles`).
     pooled: bool = False
+    #: The information state the row is for, where a role decides at several: a private-value
+    #: auction's ``"value 5"``; empty where the role's one decision is the row.
+    context: str = ""
 
     def __post_init__(self) -> None:
         if self.mark not in MARKS:

@@ -35,6 +35,7 @@ def counted_rows(study: str, games: Iterable[str] | None = None) -> list[HumanRo
         and r.n is not None
         and (wanted is None or r.game_id in wanted)
         and not (r.pooled and r.role != 0)
+        and not r.context  # a per-value row needs that value's view: not fitted yet
     ]
 
 

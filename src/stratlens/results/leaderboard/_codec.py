@@ -89,6 +89,7 @@ def entry_human(h: EntryHuman) -> dict[str, Any]:
                 est(c.distance.log_likelihood),
                 pack(c.distance.tv_reps),
                 pack(c.distance.ll_reps),
+                c.context,
             ]
             for c in h.cells
         ],
@@ -102,6 +103,7 @@ def entry_human(h: EntryHuman) -> dict[str, Any]:
                 s.model_move,
                 est(s.shift.ratio),
                 s.shift.direction,
+                s.context,
             ]
             for s in h.shifts
         ],
@@ -112,15 +114,16 @@ def entry_human(h: EntryHuman) -> dict[str, Any]:
 
 
 def unentry_human(v: dict[str, Any]) -> EntryHuman:
-    rows = {(r.game_id, r.role): r for r in human_rows() if r.usable}
+    rows = {(r.game_id, r.role, r.context): r for r in human_rows() if r.usable}
     out = EntryHuman(v["key"])
-    for game_id, role, choices, tv, ll, tv_reps, ll_reps in v["cells"]:
+    for game_id, role, choices, tv, ll, tv_reps, ll_reps, context in v["cells"]:
         d = Distance(int(choices), unest(tv), unest(ll), unpack(tv_reps), unpack(ll_reps))
-        out.cells.append(CellComparison(game_id, int(role), rows[(game_id, int(role))], d))
-    for t, c, role, ordered, hm, mm, ratio, direction in v["shifts"]:
+        row = rows[(game_id, int(role), context)]
+        out.cells.append(CellComparison(game_id, int(role), row, d, context))
+    for t, c, role, ordered, hm, mm, ratio, direction, context in v["shifts"]:
         out.shifts.append(
             PairShift(t, c, int(role), bool(ordered), float(hm), float(mm),
-                      Shift(unest(ratio), direction))
+                      Shift(unest(ratio), direction), context)
         )  # fmt: skip
     for game_id, model in v["styles"]:
         human = human_game_profile(STUDY, game_id)

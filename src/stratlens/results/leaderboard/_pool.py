@@ -34,6 +34,19 @@ def _merge(blocks: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     return uniq, counts.astype(np.int64)
 
 
+def merge_by_value(
+    groups: dict[tuple[str, int], list[dict[str, Any]]],
+) -> dict[tuple[str, int, str], tuple[np.ndarray, np.ndarray]]:
+    """(game, role, ``"value 5"``) → merged unit rows, for the groups split by drawn value."""
+    out = {}
+    for (game_id, role), gs in groups.items():
+        values = sorted({v for g in gs for v in g.get("by_value", {})}, key=int)
+        for v in values:
+            blocks = [g["by_value"][v] for g in gs if v in g.get("by_value", {})]
+            out[(game_id, role, f"value {v}")] = _merge(blocks)
+    return out
+
+
 def _pooled_groups(
     summaries: list[dict[str, Any]], labels: Mapping[str, str]
 ) -> dict[str, dict[str, Any]]:

@@ -41,6 +41,7 @@ from stratlens.results.leaderboard._pool import (
     _merge,
     _pooled_groups,
     _population,
+    merge_by_value,
     slug,
 )
 from stratlens.results.leaderboard.framing import (
@@ -207,6 +208,7 @@ def build(
         }
         population = _population(merged, {k: e["model"] for k, e in entries_raw.items()})
         memo = Memo(None, enabled=False) if memo is None else memo
+        by_value = {key: merge_by_value(e["groups"]) for key, e in entries_raw.items()}
         framings = compare_framings(
             merged, _entry_framings(entries_raw, framed), n_boot=n_boot, level=level, seed=seed
         )
@@ -218,7 +220,7 @@ def build(
             found = memo.get(
                 "human", [*content, n_boot, level, seed],
                 functools.partial(compare_entry, key, merged[key], n_boot=n_boot, level=level,
-                                  seed=seed),
+                                  seed=seed, by_value=by_value.get(key)),
                 _codec.entry_human, _codec.unentry_human,
             )  # fmt: skip
             if found.cells:

@@ -31,6 +31,8 @@ STUDY = "goeree_holt_2001"
 _NAN = Estimate(math.nan, math.nan, math.nan)
 Counts = dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]
 Merged = dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]
+#: (game, role, context) → merged unit rows of the episodes in that information state.
+ByValue = dict[tuple[str, int, str], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class CellComparison:
     role: int
     human: HumanRow
     distance: Distance
+    context: str = ""  # the information state (a private-value auction's "value 5")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class PairShift:
     human_move: float  # mean change (ordered) or TV between the two human distributions
     model_move: float
     shift: Shift
+    #: The information states compared ("value 5 → value 6": a private-value auction's
+    #: highest value in each treatment); empty for a role's one decision.
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,10 +85,14 @@ def option_values(spec: GameSpec, role: int) -> np.ndarray | None:
 
 
 def _counts(
-    key: str, cell: tuple[str, int], game: tuple[np.ndarray, np.ndarray], n_boot: int, seed: int
+    key: str,
+    cell: tuple[str, int] | tuple[str, int, str],
+    game: tuple[np.ndarray, np.ndarray],
+    n_boot: int,
+    seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     rows, mult = game
-    rng = np.random.default_rng([seed, stable_seed("human", key, cell[0], cell[1])])
+    rng = np.random.default_rng([seed, stable_seed("human", key, *cell)])
     point, reps = resample_sums(rows, mult, n_boot, rng)
     return point[len(BASE_COLUMNS) :], reps[:, len(BASE_COLUMNS) :]
 
@@ -93,10 +103,22 @@ def _mean(points: list[float], reps: list[np.ndarray], level: float) -> Estimate
     return interval(float(np.mean(points)), np.mean(np.stack(reps), axis=0), level)
 
 
-def compare_entry(key: str, merged: Merged, *, n_boot: int, level: float, seed: int) -> EntryHuman:
-    """The entry's distance to every usable human row it covers, and its shifts."""
+def compare_entry(
+    key: str,
+    merged: Merged,
+    *,
+    n_boot: int,
+    level: float,
+    seed: int,
+    by_value: ByValue | None = None,
+) -> EntryHuman:
+    """The entry's distance to every usable human row it covers, and its shifts.
+
+    A row of one information state (`HumanRow.context`: a private-value auction's value) is
+    compared with the entry's choices in that state, from ``by_value``; the auction's shift is
+    that of the highest value's bids (mean bid, treasure's highest value → contradiction's)."""
     out = EntryHuman(key)
-    usable = {(r.game_id, r.role): r for r in human_rows() if r.usable}
+    usable = {(r.game_id, r.role): r for r in human_rows() if r.usable and not r.context}
     counts: Counts = {}
     for cell, human in usable.items():
         game = merged.get(cell)
@@ -109,6 +131,8 @@ def compare_entry(key: str, merged: Merged, *, n_boot: int, level: float, seed: 
         out.cells.append(
             CellComparison(cell[0], cell[1], human, distance(point, reps, human.shares))
         )
+    in_state = _compare_states(key, by_value or {}, n_boot, seed)
+    out.cells += [c for c, _ in in_state.values()]
     out.total_variation = _mean(
         [c.distance.total_variation.value for c in out.cells],
         [c.distance.tv_reps for c in out.cells],
@@ -138,7 +162,57 @@ def compare_entry(key: str, merged: Merged, *, n_boot: int, level: float, seed: 
                 model_move, result,
             )
         )  # fmt: skip
+    out.shifts += _state_shifts(in_state)
     out.styles = _styles(key, counts)
+    return out
+
+
+StateCounts = dict[tuple[str, int, str], tuple[CellComparison, tuple[np.ndarray, np.ndarray]]]
+
+
+def _compare_states(key: str, by_value: ByValue, n_boot: int, seed: int) -> StateCounts:
+    """The entry's distance in every information state with a usable human row."""
+    out: StateCounts = {}
+    for r in human_rows():
+        cell = (r.game_id, r.role, r.context)
+        game = by_value.get(cell)
+        if not r.usable or not r.context or game is None or not len(game[0]):
+            continue
+        point, reps = _counts(key, cell, game, n_boot, seed)
+        if point.sum() == 0 or len(point) != len(r.shares):
+            continue
+        comparison = CellComparison(
+            r.game_id, r.role, r, distance(point, reps, r.shares), r.context
+        )
+        out[cell] = (comparison, (point, reps))
+    return out
+
+
+def _highest(game_id: str) -> str:
+    return f"value {max(int(v) for v in get_game(game_id).params['private_values'])}"
+
+
+def _state_shifts(in_state: StateCounts) -> list[PairShift]:
+    """A private-value auction's shift: the highest value's bids, treasure → contradiction."""
+    out = []
+    for (game_id, role, context), (cell, mc) in sorted(in_state.items()):
+        spec = get_game(game_id)
+        treasure = str(spec.params.get("treasure"))
+        if spec.params.get("treatment") != "contradiction" or context != _highest(game_id):
+            continue
+        found = in_state.get((treasure, role, _highest(treasure)))
+        if found is None:
+            continue
+        (tcell, mt), values = found, option_values(spec, role)
+        ht, hc = tcell.human.shares, cell.human.shares
+        result = shift(mt, mc, ht, hc, values)
+        model_move = human_move(mt[0] / mt[0].sum(), mc[0] / mc[0].sum(), values)
+        out.append(
+            PairShift(
+                treasure, game_id, role, values is not None, human_move(ht, hc, values),
+                model_move, result, f"{tcell.context} → {context}",
+            )
+        )  # fmt: skip
     return out
 
 
@@ -159,12 +233,20 @@ def _styles(
 
 
 def compare_entries(
-    merged: dict[str, Merged], *, n_boot: int, level: float, seed: int
+    merged: dict[str, Merged],
+    *,
+    n_boot: int,
+    level: float,
+    seed: int,
+    by_value: dict[str, ByValue] | None = None,
 ) -> dict[str, EntryHuman]:
     """`compare_entry` for every entry that covers at least one human row."""
     out = {}
     for key, groups in merged.items():
-        found = compare_entry(key, groups, n_boot=n_boot, level=level, seed=seed)
+        found = compare_entry(
+            key, groups, n_boot=n_boot, level=level, seed=seed,
+            by_value=(by_value or {}).get(key),
+        )  # fmt: skip
         if found.cells:
             out[key] = found
     return out
@@ -178,6 +260,7 @@ def to_json(result: EntryHuman) -> dict[str, Any]:
             {
                 "game_id": c.game_id,
                 "role": c.role,
+                "context": c.context,
                 "study": c.human.entry,
                 "choices": c.distance.choices,
                 "total_variation": c.distance.total_variation.to_json(),
@@ -200,6 +283,7 @@ def to_json(result: EntryHuman) -> dict[str, Any]:
                 "treasure": s.treasure,
                 "contradiction": s.contradiction,
                 "role": s.role,
+                "context": s.context,
                 "measure": "mean choice" if s.ordered else "shares",
                 "human_move": round(s.human_move, 6),
                 "model_move": round(s.model_move, 6),
@@ -220,6 +304,7 @@ def human_json() -> list[dict[str, Any]]:
             "role": r.role,
             "shares": [round(s, 6) for s in r.shares],
             "n": r.n,
+            "context": r.context,
             "mark": r.mark,
             "source": r.source,
             "note": r.note,

@@ -97,7 +97,7 @@ def _shares_text(row: HumanRow) -> str:
 def human_table() -> str:
     rows = [
         text_cell(r.entry)
-        + text_cell(r.game_id)
+        + text_cell(r.game_id + (f", {r.context}" if r.context else ""))
         + f'<td data-v="{r.role + 1}">P{r.role + 1}</td>'
         + text_cell(_shares_text(r))
         + (num_cell(float(r.n), 0) if r.n is not None else text_cell("not printed"))
@@ -182,7 +182,7 @@ def model_section(lb: Leaderboard, en: EntryResult) -> str:
     if h is None:
         return ""
     cells = [
-        text_cell(c.game_id)
+        text_cell(c.game_id + (f", {c.context}" if c.context else ""))
         + f'<td data-v="{c.role + 1}">P{c.role + 1}</td>'
         + f'<td data-v="{c.distance.choices}">{c.distance.choices}</td>'
         + est_cell(c.distance.total_variation)
@@ -190,7 +190,7 @@ def model_section(lb: Leaderboard, en: EntryResult) -> str:
         for c in h.cells
     ]
     shifts = [
-        text_cell(f"{s.treasure} → {s.contradiction}")
+        text_cell(f"{s.treasure} → {s.contradiction}" + (f" ({s.context})" if s.context else ""))
         + f'<td data-v="{s.role + 1}">P{s.role + 1}</td>'
         + text_cell("mean choice" if s.ordered else "shares (TV)")
         + num_cell(s.human_move, 2)

@@ -28,6 +28,7 @@ import pandas as pd
 from stratlens._progress import Steps, report
 from stratlens._version import __version__
 from stratlens.errors import UnknownGameError
+from stratlens.games import get_game, private_values
 from stratlens.results.metrics import (
     BASE_COLUMNS,
     FAIL_KINDS,
@@ -39,7 +40,7 @@ from stratlens.results.metrics import (
     tree_rates,
 )
 
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "2"  # 2: a private-value auction's groups hold "by_value"
 CODE_VERSION = f"summary-{SUMMARY_VERSION}/stratlens-{__version__}"
 KIND = "leaderboard.run_summary"
 CHUNKS = 128
@@ -48,7 +49,7 @@ REFERENCE_PREFIX = "baseline/"
 _HASH = 2654435761  # Knuth's multiplicative hash, for chunk assignment
 
 _EPISODES = """
-SELECT episode_id, game_id, role, idx, status, subject_payoff FROM episodes
+SELECT episode_id, game_id, role, idx, status, subject_payoff, seed FROM episodes
 WHERE run_id = ? AND status IN ('done', 'failed') ORDER BY game_id, role, idx, episode_id
 """
 _DECISIONS = """
@@ -211,6 +212,21 @@ def _group(
     }
 
 
+def _by_value(
+    facts: GameFacts, role: int, eps: pd.DataFrame, dec: pd.DataFrame, reference: bool
+) -> dict[str, Any]:
+    """A private-value auction's unit rows split by the subject's drawn value (``"5"`` →
+    the compressed rows of the episodes where it drew 5), the draw replayed from the seed."""
+    spec = get_game(facts.game_id)
+    drawn = np.array([private_values(spec, int(seed))[role] for seed in eps.seed], dtype=int)
+    out: dict[str, Any] = {}
+    for value in sorted(set(drawn.tolist())):
+        ep = eps[drawn == value]
+        d = dec[dec.episode_id.isin(ep.episode_id)]
+        out[str(value)] = _group(facts, role, ep, d, None, reference)["game"]
+    return out
+
+
 def summarize_run(conn: sqlite3.Connection, run: Mapping[str, Any]) -> dict[str, Any]:
     """The summary of one run (a JSON-ready dict) read from the store."""
     run_id = str(run["run_id"])
@@ -237,6 +253,8 @@ def summarize_run(conn: sqlite3.Connection, run: Mapping[str, Any]) -> dict[str,
             moves = pd.read_sql_query(_MOVES, conn, params=(run_id, str(game_id)))
         key = group_key(str(game_id), int(str(role)))
         groups[key] = _group(facts, int(str(role)), ep, d, moves, reference)
+        if "private_values" in facts.params:
+            groups[key]["by_value"] = _by_value(facts, int(str(role)), ep, d, reference)
     for game_id, role, classifier, label, n in conn.execute(_LABELS, (run_id,)):
         key = group_key(str(game_id), int(role))
         if key in groups:

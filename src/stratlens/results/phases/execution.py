@@ -91,11 +91,12 @@ def tolerance(payoff_range: float) -> float:
 
 def _replay_views(
     game_id: str, seed: int, moves: Mapping[tuple[int, int], int]
-) -> dict[tuple[int, int], TreeView]:
-    """Each decision's view in a sequential game, replaying the episode as the runner played
+) -> dict[tuple[int, int], TreeView | MatrixView]:
+    """Each decision's view in a sequential game or a private-value auction (whose view is
+    the bidder's drawn value's), replaying the episode as the runner played
     it (`stratlens.games.replay`)."""
     views = replay(get_game(game_id), seed, moves)
-    return {key: v for key, v in views.items() if isinstance(v, TreeView)}
+    return {key: v for key, v in views.items() if isinstance(v, TreeView | MatrixView)}
 
 
 def _tuples(frame: pd.DataFrame) -> list[Any]:
@@ -108,7 +109,7 @@ def _views_for(decisions: pd.DataFrame, episodes: pd.DataFrame) -> dict[Any, Any
     seeds = dict(zip(episodes.episode_id, episodes.seed, strict=True))
     for (episode_id, game_id), rows in decisions.groupby(["episode_id", "game_id"], sort=False):
         spec = get_game(str(game_id))
-        if spec.kind == "tree":
+        if spec.kind == "tree" or "private_values" in spec.params:  # views depend on the state
             moves = {
                 (int(r.step), int(r.player)): int(r.action)
                 for r in _tuples(rows)
