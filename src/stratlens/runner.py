@@ -29,8 +29,9 @@ from typing import Any
 
 from stratlens._cost import CostBudget
 from stratlens._episode import EpisodeRunner, EpisodeTask
+from stratlens._executor import Executor, Job, make_executor
 from stratlens._gc import frozen_heap
-from stratlens._schedule import holders, schedule
+from stratlens._schedule import holders
 from stratlens._seeds import digest, stable_seed
 from stratlens._sync import run_sync
 from stratlens._version import __version__
@@ -236,6 +237,8 @@ async def run_async(
     owner: Owner | None = None,
     lease_s: float = DEFAULT_LEASE_S,
     max_reply_bytes: int | None = None,
+    executor: str | Executor | None = None,
+    ray_address: str | None = None,
 ) -> RunReport:
     """Plays the episodes of ``config`` not yet done in the store.
 
@@ -249,6 +252,10 @@ async def run_async(
     (default: a new `Owner` of this process), ``lease_s`` how long its leases last unless
     renewed (every third of that). ``max_reply_bytes`` caps what the store keeps of one
     decision's text (default ``$STRATLENS_MAX_REPLY_BYTES`` or 64 KiB).
+
+    ``executor`` plays the episodes: ``local`` (this process, the default), ``ray`` (a Ray
+    cluster at ``ray_address``; see `stratlens._ray`), or an `Executor`; the store is written
+    by this process alone either way.
     """
     if concurrency < 1:
         raise UsageError(f"concurrency must be at least 1, got {concurrency}")
@@ -259,13 +266,17 @@ async def run_async(
     reply_cap = resolve_max_reply_bytes(max_reply_bytes)
     play = _Play(owner or Owner.here(), lease_s, reply_cap, wait, notify or (lambda line: None))
     options = RunOptions(max_connections=concurrency, cache=cache, use_cache=use_cache)
+    exe = make_executor(executor, ray_address=ray_address)
     subject, opponent = validate(config, store_path, options)
     try:
+        exe.start()
         with frozen_heap():
             return await _play_run(
-                config, store_path, subject, opponent, concurrency, progress, max_cost, play
-            )
+                config, store_path, subject, opponent, concurrency, progress, max_cost, play,
+                _Seam(exe, options),
+            )  # fmt: skip
     finally:
+        exe.stop()
         for agent in {id(subject): subject, id(opponent): opponent}.values():
             aclose = getattr(agent, "aclose", None)
             close = getattr(agent, "close", None)
@@ -287,6 +298,14 @@ class _Play:
     poll_s: float = 0.25
 
 
+@dataclass(frozen=True)
+class _Seam:
+    """Who plays the episodes (`stratlens._executor`), with the run options of API agents."""
+
+    executor: Executor
+    options: RunOptions
+
+
 async def _play_run(
     config: EvalConfig,
     store_path: str | None,
@@ -296,6 +315,7 @@ async def _play_run(
     progress: bool,
     max_cost: float | None,
     play: _Play,
+    seam: _Seam,
 ) -> RunReport:
     with (
         open_store(
@@ -335,16 +355,11 @@ async def _play_run(
             batch=WRITE_BATCH,
         )
         with _progress(progress, len(todo), config.model) as advance:
-            done = await schedule(
-                runner,
-                todo,
-                concurrency=concurrency,
-                budget=budget,
-                advance=advance,
-                wait=play.wait,
-                notify=play.notify,
-                poll_s=play.poll_s,
-            )
+            job = Job(
+                config, todo, runner, store, play.owner, budget, concurrency, seam.options,
+                advance, play.wait, play.notify, play.poll_s,
+            )  # fmt: skip
+            done = await seam.executor.play(job)
         row = store.conn.execute(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM decisions WHERE run_id = ?", (config.run_id,)
         ).fetchone()
@@ -411,14 +426,16 @@ def evaluate(
     wait: bool = True,
     max_reply_bytes: int | None = None,
     framing: str = "neutral",
+    executor: str | Executor | None = None,
+    ray_address: str | None = None,
 ) -> RunReport:
     """Evaluates one model on a suite and writes the run to the store (Python API).
 
     Works from synchronous code and from inside a running event loop (a notebook); in async
     code, ``await run_async(config, ...)`` is the same without the worker thread.
 
-    See `run_async` for ``max_cost``, ``cache``, ``use_cache``, ``wait`` and
-    ``max_reply_bytes``.
+    See `run_async` for ``max_cost``, ``cache``, ``use_cache``, ``wait``,
+    ``max_reply_bytes``, ``executor`` and ``ray_address``.
     """
     config = EvalConfig(
         model=model,
@@ -442,5 +459,7 @@ def evaluate(
             use_cache=use_cache,
             wait=wait,
             max_reply_bytes=max_reply_bytes,
+            executor=executor,
+            ray_address=ray_address,
         )
     )

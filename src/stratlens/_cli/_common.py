@@ -71,3 +71,16 @@ def add_play_options(p: argparse.ArgumentParser, *, model_args_help: str, prompt
         "--max-connections", type=int, default=16, help="episodes (and requests) in flight at once"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """``--executor`` and ``--ray-address``: where the episodes are played."""
+    p.add_argument(
+        "--executor", choices=("local", "ray"), default="local",
+        help="where episodes are played: this process (local) or a Ray cluster (ray; the "
+        "[ray] extra); the store is written by this process either way",
+    )  # fmt: skip
+    p.add_argument(
+        "--ray-address", default=None, metavar="HOST:PORT",
+        help="the Ray cluster's head (default $RAY_ADDRESS, else a new local cluster)",
+    )  # fmt: skip

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from stratlens._cli._common import add_play_options
+from stratlens._cli._common import add_executor_options, add_play_options
 
 DEFAULT_OUT = Path("results") / "compare"
 
@@ -25,6 +25,7 @@ def add_parser(sub: Any) -> None:
     add_play_options(
         cp, model_args_help="model argument for every checkpoint (repeatable)", prompt="payoff"
     )
+    add_executor_options(cp)
     cp.add_argument("--out", default=None, help=f"report folder (default {DEFAULT_OUT})")
     cp.add_argument("--lexicon", help="strategic-gram lexicon file (JSON or text) to add")
     cp.add_argument(
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from stratlens._cli._common import dump_json
+    from stratlens._executor import make_executor
     from stratlens.agents import parse_model_args
     from stratlens.contracts import PROTOCOLS
     from stratlens.errors import UsageError
@@ -79,31 +81,42 @@ def run(args: argparse.Namespace) -> int:
     model_args = parse_model_args(args.model_args)
     progress = not args.no_progress and sys.stderr.isatty()
     run_ids: list[str] = []
-    for ck in checkpoints:
-        if ck.run_id is not None:
-            run_ids.append(ck.run_id)
-            continue
-        config = EvalConfig(
-            model=ck.model,
-            games=games,
-            model_args=model_args,
-            suite=args.suite if args.suite else (None if args.game else "jia2025"),
-            episodes=DEFAULT_EPISODES if args.episodes is None else args.episodes,
-            seed=args.seed,
-            protocol=args.prompt,
-            opponent=args.opponent or DEFAULT_OPPONENT,
-            framing=args.framing,
-        )
-        report = asyncio.run(
-            run_async(config, str(store_path), concurrency=args.max_connections, progress=progress)
-        )
-        run_ids.append(report.run_id)
-        if not args.json:
-            print(
-                f"{ck.label} (step {ck.step}): run {report.run_id}, {report.played} played, "
-                f"{report.skipped} already in the store, {report.failed} failed",
-                file=sys.stderr,
+    executor = make_executor(args.executor, ray_address=args.ray_address)
+    executor.start()  # once for every checkpoint: a Ray cluster started here is kept
+    try:
+        for ck in checkpoints:
+            if ck.run_id is not None:
+                run_ids.append(ck.run_id)
+                continue
+            config = EvalConfig(
+                model=ck.model,
+                games=games,
+                model_args=model_args,
+                suite=args.suite if args.suite else (None if args.game else "jia2025"),
+                episodes=DEFAULT_EPISODES if args.episodes is None else args.episodes,
+                seed=args.seed,
+                protocol=args.prompt,
+                opponent=args.opponent or DEFAULT_OPPONENT,
+                framing=args.framing,
             )
+            report = asyncio.run(
+                run_async(
+                    config,
+                    str(store_path),
+                    concurrency=args.max_connections,
+                    progress=progress,
+                    executor=executor,
+                )
+            )
+            run_ids.append(report.run_id)
+            if not args.json:
+                print(
+                    f"{ck.label} (step {ck.step}): run {report.run_id}, {report.played} played, "
+                    f"{report.skipped} already in the store, {report.failed} failed",
+                    file=sys.stderr,
+                )
+    finally:
+        executor.stop()
     from stratlens._progress import StageBar
 
     with open_store(store_path) as store, StageBar(False if args.no_progress else None) as bar:

@@ -7,7 +7,7 @@ import math
 import sys
 from typing import Any
 
-from stratlens._cli._common import add_play_options
+from stratlens._cli._common import add_executor_options, add_play_options
 
 
 def add_parser(sub: Any) -> None:
@@ -38,6 +38,7 @@ def add_parser(sub: Any) -> None:
         help="what the store keeps of one decision's text (default $STRATLENS_MAX_REPLY_BYTES "
         "or 65536)",
     )
+    add_executor_options(ev)
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")
     ev.set_defaults(func=run)
 
@@ -80,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             wait=not args.no_wait,
             notify=lambda line: print(f"stratlens: {line}", file=sys.stderr, flush=True),
             max_reply_bytes=args.max_reply_bytes,
+            executor=args.executor,
+            ray_address=args.ray_address,
         )
     )
     with open_store(args.store) as store:

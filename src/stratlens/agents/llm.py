@@ -33,7 +33,7 @@ still fails after its retries gives ``parse_status="error"`` with the reason.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -69,6 +69,9 @@ class RunOptions:
     max_connections: int = 16
     cache: str | None = None  # the cache file; None: $STRATLENS_CACHE or results/cache.db
     use_cache: bool = True
+    #: Builds an agent's gate from its model and ``max_connections`` (None: a `Gate` of this
+    #: process alone; a Ray worker's gate also takes the cluster's slots).
+    gate: Callable[[str, int], Gate] | None = None
 
 
 _DEFAULT_OPTIONS = RunOptions()
@@ -115,7 +118,9 @@ class LLMAgent:
     client: Client | None = None
 
     def __post_init__(self) -> None:
-        self._gate = Gate(self.options.max_connections)
+        make_gate = self.options.gate
+        limit = self.options.max_connections
+        self._gate = make_gate(self.settings.model, limit) if make_gate else Gate(limit)
         self._policy = RetryPolicy(self.settings.retries, self.settings.backoff)
         self._cache: ResponseCache | None = None
         self._fatal: str | None = None
