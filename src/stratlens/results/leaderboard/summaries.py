@@ -134,11 +134,16 @@ def _tree_columns(
     for eid, step, action in moves.itertuples(index=False):
         history.setdefault(eid, []).append((int(step), int(action)))
     out = np.zeros((len(dec), 6))
+    # subgame perfection reads a tree of perfect information: a game with hidden types (the
+    # signaling game) has no such reading, so it counts no equilibrium deviation
+    perfect = "sender_types" not in facts.params
     for i, (eid, step, action) in enumerate(zip(dec.episode_id, dec.step, dec.action, strict=True)):
         past = tuple(a for s, a in history.get(eid, []) if s < step)
-        best = spe_actions(facts.game_id, past)
         coop, trust = tree_rates(facts, role, past, int(action))
-        out[i] = (float(int(action) not in best), 1.0, *coop, *trust)
+        if perfect:
+            out[i] = (float(int(action) not in spe_actions(facts.game_id, past)), 1.0, *coop, *trust)
+        else:
+            out[i] = (0.0, 0.0, *coop, *trust)
     return out
 
 
