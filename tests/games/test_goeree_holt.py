@@ -55,6 +55,7 @@ PAIRS = {  # contradiction -> treasure
     "gh_rely_p68": "gh_rely_p10",
     "gh_threat_p48": "gh_threat_p10",
     "gh_auction_036": "gh_auction_025",
+    "gh_signaling_contradiction": "gh_signaling_treasure",
 }
 SUITE = sorted({*PAIRS, *PAIRS.values()})
 
