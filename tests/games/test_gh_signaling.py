@@ -154,7 +154,10 @@ def test_each_prompt_tells_only_what_its_player_knows() -> None:
     assert "Your type is B." in sender and "type is A." not in sender
     state.apply_action(RIGHT)
     responder = render(spec, state, 1, "vanilla").prompt
-    assert "Player 1 sent the signal Right." in responder and "each type had probability 1/2" in responder
+    assert (
+        "Player 1 sent the signal Right." in responder
+        and "each type had probability 1/2" in responder
+    )
     assert "Your type" not in responder
     for text in (sender, responder):  # both types' tables, Table 8's changed cell included
         assert "| Left | (300, 300) | (300, 450) | (300, 0) |" in text

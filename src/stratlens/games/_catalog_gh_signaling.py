@@ -95,10 +95,11 @@ def register_pair(
                 action_labels=LABELS,
                 source=f"{source}, section IV, Table {table} (p.1415)",
                 params={
-                    **params(role, TREASURE_ID, f"type B / Left / C = ({b_left_c}, {b_left_c})",
-                             LABELS),
+                    **params(
+                        role, TREASURE_ID, f"type B / Left / C = ({b_left_c}, {b_left_c})", LABELS
+                    ),
                     "sender_types": list(sig.TYPES),
-                },  # fmt: skip
+                },
                 payoff_rule=payoff_rule_text(b_left_c),
             )
         )

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from stratlens.games._extract import bimatrix, joint_history, payoff_types, shown_tables, tree_of
 from stratlens.games._catalog_gh_signaling import known_line
+from stratlens.games._extract import bimatrix, joint_history, payoff_types, shown_tables, tree_of
 from stratlens.games._spec import GameSpec, get_game
 from stratlens.games.framings import framing_text
 from stratlens.games.views import DecisionView, TreeNode, TreeView

@@ -141,7 +141,12 @@ def _tree_columns(
         past = tuple(a for s, a in history.get(eid, []) if s < step)
         coop, trust = tree_rates(facts, role, past, int(action))
         if perfect:
-            out[i] = (float(int(action) not in spe_actions(facts.game_id, past)), 1.0, *coop, *trust)
+            out[i] = (
+                float(int(action) not in spe_actions(facts.game_id, past)),
+                1.0,
+                *coop,
+                *trust,
+            )
         else:
             out[i] = (0.0, 0.0, *coop, *trust)
     return out
