@@ -198,6 +198,8 @@ def _state_shifts(in_state: StateCounts) -> list[PairShift]:
     for (game_id, role, context), (cell, mc) in sorted(in_state.items()):
         spec = get_game(game_id)
         treasure = str(spec.params.get("treasure"))
+        if "private_values" not in spec.params:  # the signaling game's states: no shift yet
+            continue
         if spec.params.get("treatment") != "contradiction" or context != _highest(game_id):
             continue
         found = in_state.get((treasure, role, _highest(treasure)))
