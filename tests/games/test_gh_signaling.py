@@ -176,3 +176,13 @@ def test_views_hold_own_type_or_the_prior() -> None:
     assert [c.payoffs for _, _, _, c in reply.root.children] == [
         (400.0, 400.0), (150.0, 225.0), (400.0, 150.0)
     ]  # fmt: skip
+
+
+def test_diagnostics_weigh_information_states_not_the_full_tree() -> None:
+    from stratlens.profiler.behavior import catalog_views
+
+    senders = catalog_views("gh_signaling_contradiction", 0)
+    assert [v.root.player for v in senders] == [0, 0] and senders[0] != senders[1]
+    replies = catalog_views("gh_signaling_contradiction", 1)
+    assert [len(v.root.children) for v in replies] == [3, 3]
+    assert all(c.is_terminal for v in replies for _, _, _, c in v.root.children)
