@@ -186,3 +186,22 @@ def test_diagnostics_weigh_information_states_not_the_full_tree() -> None:
     replies = catalog_views("gh_signaling_contradiction", 1)
     assert [len(v.root.children) for v in replies] == [3, 3]
     assert all(c.is_terminal for v in replies for _, _, _, c in v.root.children)
+
+
+def test_pure_equilibria_are_the_papers_predictions() -> None:
+    from stratlens.games._gh_signaling import justified, pure_equilibria
+    from stratlens.games.structure import structure
+
+    # Table 7: the separating one and pooling on Left (C to Left, D to Right) [P]
+    treasure = pure_equilibria(get_game("gh_signaling_treasure").game())
+    assert [(s, r) for s, r, _ in treasure] == [((LEFT, LEFT), (C, D)), ((RIGHT, LEFT), (C, C))]
+    # Table 8: pooling only [P]
+    contradiction = pure_equilibria(get_game("gh_signaling_contradiction").game())
+    assert {s for s, _, _ in contradiction} == {(LEFT, LEFT), (RIGHT, RIGHT)}
+    # D to an unsent Left is a Nash reply in the treasure but no belief justifies it
+    game = get_game("gh_signaling_treasure").game()
+    assert is_equilibrium(game, _sender(RIGHT, RIGHT), _responder(D, C))[0]
+    assert not justified(game.new_initial_state(), LEFT, D)
+    st = structure(get_game("gh_signaling_treasure"))
+    assert not st["perfect_information"] and st["types"] == 2
+    assert [e["payoffs"] for e in st["subgame_perfect"]] == [[400.0, 400.0], [475.0, 700.0]]

@@ -139,7 +139,9 @@ def test_a_pair_shares_its_equilibria(contradiction: str) -> None:
     if contradiction == "gh_auction_036":  # its Bayesian equilibrium: test_gh_auction.py
         return  # (structure() solves the ex-ante table, a game of uninformed bidders)
     if contradiction == "gh_signaling_contradiction":  # fn. 20: this change does move the
-        return  # equilibria (separating -> pooling only): test_gh_signaling.py
+        # equilibria (separating -> pooling only): test_gh_signaling.py
+        assert mine["subgame_perfect"] != theirs["subgame_perfect"]
+        return
     if contradiction.startswith("gh_matching_pennies"):  # column's mix moves; row's stays 1/2
         assert mine["mixed_equilibria"][0][0] == theirs["mixed_equilibria"][0][0] == [0.5, 0.5]
         return

@@ -255,3 +255,49 @@ def best_replies(root: Any, signal: int, belief: Sequence[float]) -> tuple[list[
     ]
     best = max(pays)
     return [r for r, v in enumerate(pays) if best - v < 1e-9], pays
+
+
+def pure_equilibria(game: Any) -> list[tuple[tuple[int, int], tuple[int, int], list[float]]]:
+    """Every perfect Bayesian equilibrium in pure strategies: (type A's and type B's signal,
+    the reply to Left and to Right, the ex-ante expected returns). A Nash equilibrium
+    (`is_equilibrium`) whose reply to an unsent signal is a best reply to some belief about
+    the type. The type is drawn at the root and the responder's information sets join the two
+    types, so the game is its own only subgame."""
+    out = []
+    n_s, n_r = len(SIGNALS), len(RESPONSES)
+    root = game.new_initial_state()
+    for a in range(n_s):
+        for b in range(n_s):
+            sender = {0: _one(a, n_s), 1: _one(b, n_s)}
+            for left in range(n_r):
+                for right in range(n_r):
+                    replies = (left, right)
+                    unsent = [s for s in range(n_s) if s not in (a, b)]
+                    if not all(justified(root, s, replies[s]) for s in unsent):
+                        continue
+                    responder = {0: _one(left, n_r), 1: _one(right, n_r)}
+                    if is_equilibrium(game, sender, responder)[0]:
+                        ret = expected_returns(game, sender, responder)
+                        mean = [sum(ret[t][p] for t in ret) / len(ret) for p in (0, 1)]
+                        out.append(((a, b), replies, mean))
+    return out
+
+
+def justified(root: Any, signal: int, reply: int) -> bool:
+    """Whether ``reply`` to ``signal`` is a best reply to some belief that the type is B with
+    probability q in [0, 1]. The payoffs are linear in q, so the beliefs to try are the ends
+    and the points where two replies pay the same."""
+    ends = [best_replies(root, signal, [1.0 - q, q])[1] for q in (0.0, 1.0)]
+    qs = {0.0, 1.0}
+    for i in range(len(RESPONSES)):
+        for j in range(i):
+            slope = (ends[1][i] - ends[0][i]) - (ends[1][j] - ends[0][j])
+            if slope:
+                q = (ends[0][j] - ends[0][i]) / slope
+                if 0.0 <= q <= 1.0:
+                    qs.add(q)
+    return any(reply in best_replies(root, signal, [1.0 - q, q])[0] for q in sorted(qs))
+
+
+def _one(k: int, n: int) -> list[float]:
+    return [1.0 if i == k else 0.0 for i in range(n)]
