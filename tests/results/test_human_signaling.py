@@ -72,4 +72,8 @@ def test_leaderboard_compares_each_type_and_signal(tmp_path: Path) -> None:
     assert cells[(K, 0, "type A")].distance.total_variation.value == pytest.approx(3 / 13)
     # and type B Right in the contradiction (450 > 300), away from people's 9 of 11 Left
     assert cells[(K, 0, "type B")].distance.total_variation.value == pytest.approx(9 / 11)
-    assert not [x for x in h.shifts if x.treasure == T]  # no per-state shift for this pair yet
+    # the shift of the one state with a usable row in both games: type A, 7/10 -> 10/13 Right
+    (moved,) = [x for x in h.shifts if x.treasure == T]
+    assert (moved.role, moved.context, moved.ordered) == (0, "type A → type A", False)
+    assert moved.human_move == pytest.approx(10 / 13 - 7 / 10)
+    assert moved.model_move == 0.0 and moved.shift.direction == "no clear shift"
