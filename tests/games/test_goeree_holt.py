@@ -55,6 +55,7 @@ PAIRS = {  # contradiction -> treasure
     "gh_rely_p68": "gh_rely_p10",
     "gh_threat_p48": "gh_threat_p10",
     "gh_auction_036": "gh_auction_025",
+    "gh_signaling_contradiction": "gh_signaling_treasure",
 }
 SUITE = sorted({*PAIRS, *PAIRS.values()})
 
@@ -137,6 +138,10 @@ def test_a_pair_shares_its_equilibria(contradiction: str) -> None:
     mine, theirs = structure(get_game(contradiction)), structure(get_game(PAIRS[contradiction]))
     if contradiction == "gh_auction_036":  # its Bayesian equilibrium: test_gh_auction.py
         return  # (structure() solves the ex-ante table, a game of uninformed bidders)
+    if contradiction == "gh_signaling_contradiction":  # fn. 20: this change does move the
+        # equilibria (separating -> pooling only): test_gh_signaling.py
+        assert mine["subgame_perfect"] != theirs["subgame_perfect"]
+        return
     if contradiction.startswith("gh_matching_pennies"):  # column's mix moves; row's stays 1/2
         assert mine["mixed_equilibria"][0][0] == theirs["mixed_equilibria"][0][0] == [0.5, 0.5]
         return

@@ -62,6 +62,7 @@ def test_catalog_holds_every_custom_game() -> None:
         "python_stratlens_two_stage",
         "python_stratlens_beauty_contest",
         "python_stratlens_first_price_auction",
+        "python_stratlens_gh_signaling",
     }
 
 

@@ -102,9 +102,11 @@ def test_printed_shares(cell: tuple[str, int], percent: tuple[int, ...]) -> None
 def test_only_printed_or_appendix_numbers_are_used() -> None:
     rows = human_rows("goeree_holt_2001")
     assert {r.mark for r in rows} == {"printed", "appendix", "uncertain"}
-    (uncertain,) = [r for r in rows if not r.usable]
+    uncertain, signal_b = [r for r in rows if not r.usable]
     assert (uncertain.game_id, uncertain.role) == ("gh_kreps_basic", 1)
     assert "102" in uncertain.note
+    # "all" type B senders sent Left, their number not printed
+    assert (signal_b.game_id, signal_b.context) == ("gh_signaling_treasure", "type B")
     # not printed: the column's L/S split, the second mover's choices after R
     assert human_row("gh_coordination_x0", 1) is None
     assert human_row("gh_rely_p68", 1) is None

@@ -13,10 +13,10 @@ Every entry's ``params`` say which treatment it is and of which pair: ``treatmen
 a treasure), ``changed`` the parameter the paper varies, ``paper_actions`` each player's
 action names as the paper prints them, and ``ordered`` (true for claims and efforts) that the
 options are numbers in order. The first-price auction (section III) is a one-shot game of
-kind ``bayesian`` with private values (`stratlens.games._catalog_gh_auction`). Left out: the
-signaling game (private types and a reply: it fits none of the catalog's kinds yet, and the
-reference's payoffs for it are partial), the bargaining game (rules and only summary data)
-and the x5 "trust" variant (payoffs derived, not printed).
+kind ``bayesian`` with private values (`stratlens.games._catalog_gh_auction`); the signaling
+game (section IV, Tables 7 and 8) a tree with a chance move for the sender's type
+(`stratlens.games._catalog_gh_signaling`). Left out: the bargaining game (rules and only
+summary data) and the x5 "trust" variant (payoffs derived, not printed).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 import pyspiel
 
-from stratlens.games import _catalog_gh_auction, _two_stage
+from stratlens.games import _catalog_gh_auction, _catalog_gh_signaling, _two_stage
 from stratlens.games._catalog_matrix import Cells, matrix_builder, neutral_labels
 from stratlens.games._spec import GameSpec, register
 
@@ -273,3 +273,5 @@ for _p2, _role in ((10, "treasure"), (48, "contradiction")):
 
 # --- III first-price auction: registered after the two-stage games (suite order) -----------
 _catalog_gh_auction.register_pair(GH, _SRC, _params)
+# --- IV signaling: Tables 7 and 8 ------------------------------------------------------------
+_catalog_gh_signaling.register_pair(GH, _SRC, _params)

@@ -210,6 +210,8 @@ def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
     """The structured view of ``player``'s decision at ``state``."""
     if "private_values" in spec.params:
         return value_view(spec, state.value(player), player)
+    if "sender_types" in spec.params:  # the signaling game: what the player knows, no more
+        return _signal_view(spec, state, player)
     if spec.kind in ("matrix", "bayesian", "signaling"):
         return matrix_view(spec, player)
     if spec.kind == "tree":  # one view object per state and player (agents cache by it)
@@ -240,6 +242,19 @@ def decision_view(spec: GameSpec, state: Any, player: int) -> DecisionView:
     if spec.kind == "guess":
         return guess_view(spec)
     raise ValueError(f"game {spec.id}: no view for kind {spec.kind}")
+
+
+def _signal_view(spec: GameSpec, state: Any, player: int) -> TreeView:
+    # keyed by the player's information state: the responder's is the same for both types
+    key = (spec.id, (state.information_state_string(player),), player)
+    found = _SIGNAL_VIEWS.get(key)
+    if found is None or found[0] is not spec:
+        found = (spec, state.decision_tree(player))
+        _remember(_SIGNAL_VIEWS, key, found)
+    return found[1]
+
+
+_SIGNAL_VIEWS: dict[tuple[str, tuple[str], int], tuple[GameSpec, TreeView]] = {}
 
 
 def guess_view(spec: GameSpec) -> GuessView:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from stratlens.games._catalog_gh_signaling import known_line
 from stratlens.games._extract import bimatrix, joint_history, payoff_types, shown_tables, tree_of
 from stratlens.games._spec import GameSpec, get_game
 from stratlens.games.framings import framing_text
@@ -305,6 +306,8 @@ def _render(
         observation = spec.payoff_rule
     elif "private_values" in spec.params:  # an auction: the rule, then the bidder's own value
         observation = spec.payoff_rule + "\n\n" + private_value_line(state, player)
+    elif "sender_types" in spec.params:  # signaling: both types' tables, then what one knows
+        observation = spec.payoff_rule + "\n\n" + known_line(state, player)
     elif spec.kind in _ONE_SHOT:
         observation = _matrix_observation(spec, player)
     elif spec.kind == "tree":

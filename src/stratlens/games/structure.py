@@ -207,6 +207,14 @@ def _compute(spec: GameSpec) -> dict[str, Any]:
     if spec.kind == "tree":
         out = tree_structure(tree_of(game.new_initial_state()))
         out["players"] = int(game.num_players())
+        if "sender_types" in spec.params:  # signaling: hidden types, the game its one subgame
+            from stratlens.games._gh_signaling import pure_equilibria
+
+            out["perfect_information"], out["types"] = False, len(spec.params["sender_types"])
+            out["subgame_perfect"] = [
+                {"path": [], "payoffs": [round(v, 9) for v in mean]}
+                for _, _, mean in pure_equilibria(game)
+            ]
         return out
     if spec.kind == "guess":
         merged = {**guess_structure(guess_view(spec)), **dict.fromkeys(REPEATED_KEYS)}

@@ -316,6 +316,12 @@ def catalog_views(game_id: str, role: int) -> list[DecisionView]:
     if spec.kind in ONE_SHOT_KINDS:
         return [matrix_view(spec, role)]
     state = spec.game().new_initial_state()
+    if "sender_types" in spec.params:  # signaling: one view per information state, not the
+        # tree of perfect information (the responder's view is the same for either type)
+        if role == 0:
+            return [decision_view(spec, state.child(t), 0) for t, _ in state.chance_outcomes()]
+        typed = state.child(state.chance_outcomes()[0][0])
+        return [decision_view(spec, typed.child(s), 1) for s in typed.legal_actions()]
     if spec.kind == "tree":
         from stratlens.games import tree_of
 

@@ -250,10 +250,13 @@ def game_facts(game_id: str) -> GameFacts:
         root = tree_of(game.new_initial_state())
         outcomes = np.asarray(_terminal_payoffs(root))
         ranges = tuple((float(outcomes[:, r].min()), float(outcomes[:, r].max())) for r in (0, 1))
+        # a mover's options: the game's actions, or fewer where its labels say so (the
+        # signaling game's sender has 2 signals, its responder 3 replies)
         k = int(game.num_distinct_actions())
+        n = tuple(min(k, len(spec.action_labels[r])) for r in (0, 1))
         return GameFacts(
             spec.id, spec.family, spec.kind, game.get_type().short_name, dict(spec.params),
-            spec.roles, _two(spec.action_labels), (k, k), None, (ranges[0], ranges[1]),
+            spec.roles, _two(spec.action_labels), (n[0], n[1]), None, (ranges[0], ranges[1]),
             ((), ()), (None, None),
         )  # fmt: skip
     a, b = pair

@@ -15,6 +15,15 @@ the bidder's information state), both roles pooled: n is the subjects who drew t
 (the counts add to 50 per treatment). The means of the text are not used: for value 6 the
 printed $3.40 does not match Table 6, whose counts give 53/15 = $3.53 (both are in the row's
 note; `AUCTION_MEAN_BIDS` keeps the printed ones beside the counts).
+
+The signaling game's rows (section IV, p.1415) are per information state too: the sender's
+``"type A"`` / ``"type B"``, the responder's ``"signal Left"`` / ``"signal Right"``. Kept: type A
+senders 7 of 10 Right (treasure) and 10 of 13 (contradiction), type B 9 of 11 Left
+(contradiction), and the treasure's responses ("All responses in this game were C", n per
+signal not printed). The treasure's type B row ("all of the type B subjects did send the Left
+signal", their number not printed) is marked ``uncertain``. Left out: the contradiction's
+responses, where only the Denied counts are printed (6 of 12 Left signals, 2 of 12 Right;
+`SIGNALING_DENIED`), not the C / E split.
 """
 
 from __future__ import annotations
@@ -94,6 +103,34 @@ def _auction_rows(game_id: str) -> list[HumanRow]:
             for role in (0, 1)
         ]  # fmt: skip
     return out
+
+
+#: The contradiction's responses as printed (fn. 21 and p.1415): signal -> (Denied, signals).
+SIGNALING_DENIED = {"signal Left": (6, 12), "signal Right": (2, 12)}
+_SIG = f"{_PAPER}, section IV, text p.1415"
+
+
+def _signal_row(
+    game_id: str, role: int, context: str, shares: tuple[float, ...], n: int | None, note: str,
+    mark: str = "printed",
+) -> HumanRow:  # fmt: skip
+    return HumanRow(STUDY, game_id, role, shares, n, mark, _SIG, note, False, context)
+
+
+_ALL_C = "'All responses in this game were C'; the number of responses per signal is not printed"
+SIGNALING_ROWS = (
+    _signal_row("gh_signaling_treasure", 0, "type A", (3 / 10, 7 / 10), 10,
+                "7 of the 10 type A senders sent Right"),
+    _signal_row("gh_signaling_treasure", 0, "type B", (1.0, 0.0), None,
+                "'all of the type B subjects did send the Left signal'; their number is not "
+                "printed", mark="uncertain"),
+    _signal_row("gh_signaling_treasure", 1, "signal Left", (1.0, 0.0, 0.0), None, _ALL_C),
+    _signal_row("gh_signaling_treasure", 1, "signal Right", (1.0, 0.0, 0.0), None, _ALL_C),
+    _signal_row("gh_signaling_contradiction", 0, "type A", (3 / 13, 10 / 13), 13,
+                "10 of the 13 type A senders sent Right"),
+    _signal_row("gh_signaling_contradiction", 0, "type B", (9 / 11, 2 / 11), 11,
+                "9 of the 11 type B senders sent Left"),
+)  # fmt: skip
 
 
 def raw_choices(text: str) -> list[int]:
@@ -195,4 +232,5 @@ ROWS: tuple[HumanRow, ...] = (
     ),
     *_auction_rows("gh_auction_025"),
     *_auction_rows("gh_auction_036"),
+    *SIGNALING_ROWS,
 )

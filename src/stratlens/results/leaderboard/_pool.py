@@ -37,13 +37,14 @@ def _merge(blocks: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
 def merge_by_value(
     groups: dict[tuple[str, int], list[dict[str, Any]]],
 ) -> dict[tuple[str, int, str], tuple[np.ndarray, np.ndarray]]:
-    """(game, role, ``"value 5"``) → merged unit rows, for the groups split by drawn value."""
+    """(game, role, ``"value 5"``) → merged unit rows, for the groups split by drawn value
+    (an auction's keys are the values, ``"5"``; the signaling game's the states, ``"type A"``)."""
     out = {}
     for (game_id, role), gs in groups.items():
-        values = sorted({v for g in gs for v in g.get("by_value", {})}, key=int)
-        for v in values:
+        keys = {v for g in gs for v in g.get("by_value", {})}
+        for v in sorted(keys, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k)):
             blocks = [g["by_value"][v] for g in gs if v in g.get("by_value", {})]
-            out[(game_id, role, f"value {v}")] = _merge(blocks)
+            out[(game_id, role, f"value {v}" if v.isdigit() else v)] = _merge(blocks)
     return out
 
 

@@ -193,14 +193,20 @@ def _highest(game_id: str) -> str:
 
 
 def _state_shifts(in_state: StateCounts) -> list[PairShift]:
-    """A private-value auction's shift: the highest value's bids, treasure → contradiction."""
+    """A private-value auction's shift: the highest value's bids, treasure → contradiction;
+    the signaling game's: each information state (``"type A"``) with a usable row in both."""
     out = []
     for (game_id, role, context), (cell, mc) in sorted(in_state.items()):
         spec = get_game(game_id)
         treasure = str(spec.params.get("treasure"))
-        if spec.params.get("treatment") != "contradiction" or context != _highest(game_id):
+        if spec.params.get("treatment") != "contradiction":
             continue
-        found = in_state.get((treasure, role, _highest(treasure)))
+        if "private_values" in spec.params:
+            if context != _highest(game_id):
+                continue
+            found = in_state.get((treasure, role, _highest(treasure)))
+        else:  # the same state in the treasure (its row usable: in_state holds no other)
+            found = in_state.get((treasure, role, context))
         if found is None:
             continue
         (tcell, mt), values = found, option_values(spec, role)

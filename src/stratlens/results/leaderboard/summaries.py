@@ -28,7 +28,7 @@ import pandas as pd
 from stratlens._progress import Steps, report
 from stratlens._version import __version__
 from stratlens.errors import UnknownGameError
-from stratlens.games import get_game, private_values
+from stratlens.games import get_game, private_values, sample_chance
 from stratlens.results.metrics import (
     BASE_COLUMNS,
     FAIL_KINDS,
@@ -40,7 +40,7 @@ from stratlens.results.metrics import (
     tree_rates,
 )
 
-SUMMARY_VERSION = "2"  # 2: a private-value auction's groups hold "by_value"
+SUMMARY_VERSION = "3"  # 2: an auction's groups hold "by_value"; 3: the signaling game's too
 CODE_VERSION = f"summary-{SUMMARY_VERSION}/stratlens-{__version__}"
 KIND = "leaderboard.run_summary"
 CHUNKS = 128
@@ -134,11 +134,21 @@ def _tree_columns(
     for eid, step, action in moves.itertuples(index=False):
         history.setdefault(eid, []).append((int(step), int(action)))
     out = np.zeros((len(dec), 6))
+    # subgame perfection reads a tree of perfect information: a game with hidden types (the
+    # signaling game) has no such reading, so it counts no equilibrium deviation
+    perfect = "sender_types" not in facts.params
     for i, (eid, step, action) in enumerate(zip(dec.episode_id, dec.step, dec.action, strict=True)):
         past = tuple(a for s, a in history.get(eid, []) if s < step)
-        best = spe_actions(facts.game_id, past)
         coop, trust = tree_rates(facts, role, past, int(action))
-        out[i] = (float(int(action) not in best), 1.0, *coop, *trust)
+        if perfect:
+            out[i] = (
+                float(int(action) not in spe_actions(facts.game_id, past)),
+                1.0,
+                *coop,
+                *trust,
+            )
+        else:
+            out[i] = (0.0, 0.0, *coop, *trust)
     return out
 
 
@@ -227,6 +237,41 @@ def _by_value(
     return out
 
 
+def _by_signal_state(
+    facts: GameFacts,
+    role: int,
+    eps: pd.DataFrame,
+    dec: pd.DataFrame,
+    moves: pd.DataFrame,
+    reference: bool,
+) -> dict[str, Any]:
+    """The signaling game's unit rows split by the subject's information state: the
+    sender's type (``"type A"``, the chance draw replayed from the seed), the responder's
+    signal (``"signal Left"``, the sender's stored move at step 0)."""
+    spec = get_game(facts.game_id)
+    if role == 0:
+        names = spec.params["sender_types"]
+        root = spec.game().new_initial_state()
+        state_of = {
+            str(e): f"type {names[sample_chance(root, np.random.default_rng(int(seed)))]}"
+            for e, seed in zip(eps.episode_id, eps.seed, strict=True)
+        }
+    else:
+        signals = spec.action_labels[0]
+        first = moves[moves.step == 0]
+        state_of = {
+            str(e): f"signal {signals[int(a)]}"
+            for e, a in zip(first.episode_id, first.action, strict=True)
+        }
+    contexts = np.array([state_of.get(str(e), "") for e in eps.episode_id], dtype=object)
+    out: dict[str, Any] = {}
+    for context in sorted({c for c in contexts.tolist() if c}):
+        ep = eps[contexts == context]
+        d = dec[dec.episode_id.isin(ep.episode_id)]
+        out[context] = _group(facts, role, ep, d, None, reference)["game"]
+    return out
+
+
 def summarize_run(conn: sqlite3.Connection, run: Mapping[str, Any]) -> dict[str, Any]:
     """The summary of one run (a JSON-ready dict) read from the store."""
     run_id = str(run["run_id"])
@@ -255,6 +300,10 @@ def summarize_run(conn: sqlite3.Connection, run: Mapping[str, Any]) -> dict[str,
         groups[key] = _group(facts, int(str(role)), ep, d, moves, reference)
         if "private_values" in facts.params:
             groups[key]["by_value"] = _by_value(facts, int(str(role)), ep, d, reference)
+        elif "sender_types" in facts.params and moves is not None:
+            groups[key]["by_value"] = _by_signal_state(
+                facts, int(str(role)), ep, d, moves, reference
+            )
     for game_id, role, classifier, label, n in conn.execute(_LABELS, (run_id,)):
         key = group_key(str(game_id), int(role))
         if key in groups:
