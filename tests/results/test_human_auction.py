@@ -14,7 +14,12 @@ import pytest
 import stratlens
 from stratlens.games import get_game, private_values
 from stratlens.results.human import human_row, human_rows
-from stratlens.results.human.styles import counted_rows
+from stratlens.results.human.styles import (
+    counted_rows,
+    human_game_profile,
+    model_game_profile,
+    state_view,
+)
 from stratlens.results.leaderboard import build_leaderboard
 from stratlens.results.leaderboard.human import to_json
 from stratlens.results.leaderboard.human_html import model_section
@@ -54,7 +59,23 @@ def test_the_printed_mean_that_disagrees_is_in_the_note() -> None:
     assert row is not None and "3.533" in row.note and "3.40" in row.note
     auction = [r for r in human_rows("goeree_holt_2001") if r.game_id.startswith("gh_auction")]
     assert len(auction) == 12 and all(r.context for r in auction)
-    assert not [r for r in counted_rows("goeree_holt_2001") if r.context]  # styles: not yet
+    counted = {(r.game_id, r.context) for r in counted_rows("goeree_holt_2001") if r.context}
+    assert {(r.game_id, r.context) for r in auction} <= counted  # people's styles read them
+
+
+def test_each_value_is_read_at_that_bidders_view() -> None:
+    five = np.asarray(state_view("gh_auction_025", 0, "value 5").own)
+    assert five[1, 0] == 4 and five[0, 0] == 2.5 and five[6, 0] == -1  # 5 - bid, a tie halved
+    zero = np.asarray(state_view("gh_auction_036", 0, "value 0").own)
+    assert zero[1, 0] == -1 and zero[0, 0] == 0
+    with pytest.raises(ValueError, match="value 4"):
+        state_view("gh_auction_025", 0, "value 4")
+    people = human_game_profile("goeree_holt_2001", "gh_auction_025")
+    assert people is not None and people.n_decisions == 50  # Table 6's counts, all values
+    bids = np.zeros(7)
+    bids[2] = 30
+    model = model_game_profile("m", "goeree_holt_2001", "gh_auction_025", {(0, "value 5"): bids})
+    assert model is not None and model.n_decisions == 30  # only the states it has choices in
 
 
 def test_private_values_replay_the_runners_draws() -> None:
@@ -88,6 +109,9 @@ def test_leaderboard_compares_each_value_and_shifts_at_the_high_value(tmp_path: 
     assert to_json(h)["shifts"][0]["context"] == "value 5 → value 6"
     (entry,) = [en for en in lb.entries if en.key == "baseline/qre(lam=0.5)"]
     assert "gh_auction_036, value 6" in model_section(lb, entry)
+    styles = {g.game_id: g for g in h.styles}  # the model's style beside people's, per game
+    assert {"gh_auction_025", "gh_auction_036"} <= set(styles)
+    assert styles["gh_auction_025"].human.n_decisions == 50
 
 
 def test_an_agent_bidding_the_equilibrium_at_the_high_value_shows_no_shift(

@@ -77,3 +77,20 @@ def test_leaderboard_compares_each_type_and_signal(tmp_path: Path) -> None:
     assert (moved.role, moved.context, moved.ordered) == (0, "type A → type A", False)
     assert moved.human_move == pytest.approx(10 / 13 - 7 / 10)
     assert moved.model_move == 0.0 and moved.shift.direction == "no clear shift"
+
+
+def test_peoples_styles_read_each_type_and_signal_at_its_view() -> None:
+    from stratlens.results.human.styles import human_game_profile, state_view
+
+    def left_c(game_id: str) -> tuple[float, ...] | None:
+        root = state_view(game_id, 0, "type B").root  # type: ignore[union-attr]
+        (left, *_) = root.children
+        return left[3].children[0][3].payoffs  # type: ignore[no-any-return]
+
+    # Type B's own payoff (Table 7: 500, Table 8: 300); the responder's under the prior
+    assert left_c("gh_signaling_treasure") == (500.0, (300.0 + 500.0) / 2)
+    assert left_c("gh_signaling_contradiction") == (300.0, 300.0)
+    reply = state_view("gh_signaling_contradiction", 1, "signal Left").root  # type: ignore[union-attr]
+    assert reply.player == 1 and [c[1] for c in reply.children] == ["C", "D", "E"]
+    people = human_game_profile("goeree_holt_2001", "gh_signaling_contradiction")
+    assert people is not None and people.n_decisions == 13 + 11  # type A and type B senders

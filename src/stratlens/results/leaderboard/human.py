@@ -163,7 +163,9 @@ def compare_entry(
             )
         )  # fmt: skip
     out.shifts += _state_shifts(in_state)
-    out.styles = _styles(key, counts)
+    states = {(g, role, ""): c for (g, role), c in counts.items()}
+    states.update({cell: c for cell, (_, c) in in_state.items()})
+    out.styles = _styles(key, states)
     return out
 
 
@@ -223,15 +225,16 @@ def _state_shifts(in_state: StateCounts) -> list[PairShift]:
 
 
 def _styles(
-    key: str, counts: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]
+    key: str, counts: dict[tuple[str, int, str], tuple[np.ndarray, np.ndarray]]
 ) -> list[GameStyles]:
-    """People's and the model's style per game, where both have counted choices."""
+    """People's and the model's style per game, where both have counted choices (per role and
+    information state)."""
     out = []
-    for game_id in sorted({g for g, _ in counts}):
+    for game_id in sorted({g for g, _, _ in counts}):
         human = human_game_profile(STUDY, game_id)
         if human is None:
             continue
-        mine = {role: c[0] for (g, role), c in counts.items() if g == game_id}
+        mine = {(role, ctx): c[0] for (g, role, ctx), c in counts.items() if g == game_id}
         model = model_game_profile(key, STUDY, game_id, mine)
         if model is not None:
             out.append(GameStyles(game_id, human, model))
