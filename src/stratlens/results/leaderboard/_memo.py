@@ -29,7 +29,7 @@ from stratlens.results.leaderboard.summaries import CODE_VERSION
 
 PREFIX = "leaderboard.memo."
 #: Part of every key: raised whenever a step's value changes form or meaning.
-MEMO_VERSION = "2"  # 2: a human cell and shift keep their information state
+MEMO_VERSION = "3"  # 2: a human cell and shift keep their information state; 3: styles per state
 T = TypeVar("T")
 
 
