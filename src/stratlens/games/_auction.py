@@ -24,6 +24,7 @@ import numpy as np
 import pyspiel
 
 from stratlens.games._pygame import python_game_type
+from stratlens.games._sequential import StringObserver
 
 MAX_BID = 6
 BIDS = tuple(range(MAX_BID + 1))
@@ -79,7 +80,7 @@ class FirstPriceAuctionGame(pyspiel.Game):  # type: ignore[misc]
         return FirstPriceAuctionState(self)
 
     def make_py_observer(self, iig_obs_type: Any = None, params: Any = None) -> Any:
-        return _Observer()
+        return StringObserver(perfect_recall=False)  # observation strings only
 
     def payoff_types(self) -> list[tuple[float, np.ndarray, np.ndarray]]:
         """Each pair of values (bidder 1's, bidder 2's) with its probability 1/9 and the two
@@ -175,18 +176,6 @@ class FirstPriceAuctionState(pyspiel.State):  # type: ignore[misc]
 
     def __str__(self) -> str:
         return f"drawn={self._drawn} bids={self._bids} coin={self._coin}"
-
-
-class _Observer:
-    def __init__(self) -> None:
-        self.tensor = None
-        self.dict: dict[str, Any] = {}
-
-    def set_from(self, state: Any, player: int) -> None:
-        pass
-
-    def string_from(self, state: FirstPriceAuctionState, player: int) -> str:
-        return state.observation_string(player)
 
 
 pyspiel.register_game(_TYPE, FirstPriceAuctionGame)

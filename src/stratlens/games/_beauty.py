@@ -15,6 +15,7 @@ import pyspiel
 
 from stratlens.games._guessing import shares
 from stratlens.games._pygame import python_game_type
+from stratlens.games._sequential import StringObserver
 
 MIN_PLAYERS, MAX_PLAYERS = 2, 10
 DEFAULTS: dict[str, Any] = {"players": 3, "p_num": 2, "p_den": 3, "max_guess": 100, "prize": 100}
@@ -63,7 +64,7 @@ class BeautyContestGame(pyspiel.Game):  # type: ignore[misc]
         return BeautyContestState(self)
 
     def make_py_observer(self, iig_obs_type: Any = None, params: Any = None) -> Any:
-        return _Observer()
+        return StringObserver(perfect_recall=False)  # observation strings only
 
 
 class BeautyContestState(pyspiel.State):  # type: ignore[misc]
@@ -107,18 +108,6 @@ class BeautyContestState(pyspiel.State):  # type: ignore[misc]
 
     def __str__(self) -> str:
         return f"guesses={self._guesses}"
-
-
-class _Observer:
-    def __init__(self) -> None:
-        self.tensor = None
-        self.dict: dict[str, Any] = {}
-
-    def set_from(self, state: Any, player: int) -> None:
-        pass
-
-    def string_from(self, state: BeautyContestState, player: int) -> str:
-        return state.observation_string(player)
 
 
 pyspiel.register_game(_TYPE, BeautyContestGame)

@@ -23,6 +23,7 @@ from typing import Any
 import pyspiel
 
 from stratlens.games._pygame import python_game_type
+from stratlens.games._sequential import StringObserver
 from stratlens.games.views import TERMINAL, TreeNode, TreeView
 
 TYPES = ("A", "B")
@@ -80,7 +81,7 @@ class SignalingGame(pyspiel.Game):  # type: ignore[misc]
         return SignalingState(self)
 
     def make_py_observer(self, iig_obs_type: Any = None, params: Any = None) -> Any:
-        return _Observer()
+        return StringObserver(perfect_recall=False)  # observation strings only
 
 
 class SignalingState(pyspiel.State):  # type: ignore[misc]
@@ -183,18 +184,6 @@ class SignalingState(pyspiel.State):  # type: ignore[misc]
             (s, SIGNALS[s], None, TreeNode(1, replies(s, t))) for s in range(len(SIGNALS))
         )
         return TreeView(root=TreeNode(0, children), player=0)
-
-
-class _Observer:
-    def __init__(self) -> None:
-        self.tensor = None
-        self.dict: dict[str, Any] = {}
-
-    def set_from(self, state: Any, player: int) -> None:
-        pass
-
-    def string_from(self, state: SignalingState, player: int) -> str:
-        return state.observation_string(player)
 
 
 pyspiel.register_game(_TYPE, SignalingGame)
